@@ -1,0 +1,2 @@
+def strip(value):
+    return value.strip() if isinstance(value, str) else value

@@ -1,0 +1,3 @@
+from coachkit import create_app
+
+app = create_app()
