@@ -40,7 +40,7 @@ def radar_svg(
     count = len(axes)
     if count < 3:
         raise ValueError("a radar chart needs at least three axes")
-    margin = 110
+    margin = 170
     width = size + 2 * margin
     height = size + 60
     cx, cy = width / 2, size / 2 + 30
