@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -28,6 +29,9 @@ class User(UserMixin, db.Model):
     # Only a hash of the one-time reset token is stored; the link itself is shown once.
     reset_token_hash: so.Mapped[str | None] = so.mapped_column(sa.String(128))
     reset_expires_at: so.Mapped[datetime | None]
+    organisation_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    # Currency of the manager's pipeline and forecast (ISO 4217).
+    currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="EUR", server_default="EUR")
 
     assessments: so.WriteOnlyMapped[Assessment] = so.relationship(back_populates="user")
 
@@ -45,6 +49,12 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class Organisation(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(160), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
 class Assessment(db.Model):
@@ -123,3 +133,116 @@ class PlanAction(db.Model):
     done: so.Mapped[bool] = so.mapped_column(default=False)
 
     goal: so.Mapped[PlanGoal] = so.relationship(back_populates="actions")
+
+
+# ---------------------------------------------------------------- deal analysis
+
+
+class Rep(db.Model):
+    """A sales rep in a manager's team."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    manager_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    # Lower-cased, single-spaced name: reps in import files are matched on it.
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(120))
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    manager: so.Mapped[User] = so.relationship()
+
+    __table_args__ = (sa.UniqueConstraint("manager_id", "name_key", name="uq_rep_manager_name"),)
+
+
+class Deal(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    manager_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id))
+    rep_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(Rep.id), index=True)
+    external_id: so.Mapped[str] = so.mapped_column(sa.String(120))
+    title: so.Mapped[str] = so.mapped_column(sa.String(255))
+    account: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    value: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(16, 2))
+    currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="EUR")
+    stage: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    status: so.Mapped[str] = so.mapped_column(sa.String(8), default="open")
+    created_on: so.Mapped[date | None]
+    expected_close: so.Mapped[date | None]
+    closed_on: so.Mapped[date | None]
+    notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    archived: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Number of times the expected close date moved later (see CloseDateChange).
+    slips: so.Mapped[int] = so.mapped_column(default=0)
+    # KPIs of the latest analysis, kept on the deal so the pipeline can filter and sort in SQL.
+    analysed_at: so.Mapped[datetime | None]
+    qualification: so.Mapped[float | None]
+    chance_to_win: so.Mapped[float | None]
+    reliability: so.Mapped[float | None]
+    timing: so.Mapped[float | None]
+    flag_needs_help: so.Mapped[bool] = so.mapped_column(default=False)
+    flag_walk_away: so.Mapped[bool] = so.mapped_column(default=False)
+    flag_timing_risk: so.Mapped[bool] = so.mapped_column(default=False)
+    # The last KPIs when the deal was closed as won or lost: forecast accuracy over time.
+    final_kpis: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+
+    manager: so.Mapped[User] = so.relationship()
+    rep: so.Mapped[Rep | None] = so.relationship()
+    analyses: so.Mapped[list[DealAnalysis]] = so.relationship(
+        back_populates="deal", cascade="all, delete-orphan", order_by="DealAnalysis.id"
+    )
+    close_date_changes: so.Mapped[list[CloseDateChange]] = so.relationship(
+        back_populates="deal", cascade="all, delete-orphan", order_by="CloseDateChange.id"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("manager_id", "external_id", name="uq_deal_manager_external"),
+        sa.Index("ix_deal_pipeline", "manager_id", "archived", "status", "expected_close"),
+    )
+
+
+class CloseDateChange(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    deal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Deal.id, ondelete="CASCADE"), index=True)
+    old_date: so.Mapped[date | None]
+    new_date: so.Mapped[date | None]
+    changed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    source: so.Mapped[str] = so.mapped_column(sa.String(16), default="edit")
+
+    deal: so.Mapped[Deal] = so.relationship(back_populates="close_date_changes")
+
+    @property
+    def is_slip(self) -> bool:
+        return self.old_date is not None and (self.new_date is None or self.new_date > self.old_date)
+
+
+class DealAnalysis(db.Model):
+    """A dated snapshot of a deal's analysis answers and the KPIs they gave."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    deal_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Deal.id, ondelete="CASCADE"), index=True)
+    author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(User.id))
+    instrument_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    instrument_version: so.Mapped[int]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    answers: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    notes: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    qualification: so.Mapped[float]
+    chance_to_win: so.Mapped[float]
+    reliability: so.Mapped[float]
+    timing: so.Mapped[float]
+    flags: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+
+    deal: so.Mapped[Deal] = so.relationship(back_populates="analyses")
+
+
+class ImportUpload(db.Model):
+    """An uploaded deal file kept between the preview and the apply step."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    manager_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    filename: so.Mapped[str] = so.mapped_column(sa.String(255))
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    applied_at: so.Mapped[datetime | None]
