@@ -267,3 +267,51 @@ def build_forecast(
             for rep, by_cur in sorted(undated.items())
         },
     )
+
+
+CALIBRATION_EDGES = (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)
+
+
+@dataclass(frozen=True)
+class CalibrationBucket:
+    """Closed deals whose last chance to win fell in ``[low, high)`` (the top band includes 100).
+
+    ``low`` and ``high`` are None for deals that were never analysed.
+    """
+
+    low: float | None
+    high: float | None
+    deals: int
+    won: int
+
+    @property
+    def win_rate(self) -> float | None:
+        return None if not self.deals else round(100.0 * self.won / self.deals, 1)
+
+
+def win_rate_by_chance(closed: Iterable[tuple[float | None, bool]]) -> tuple[CalibrationBucket, ...]:
+    """How often closed deals were won, grouped by their last chance to win before closing.
+
+    A defensible forecast has win rates that rise with the chance to win; a band
+    whose win rate is far from its chance shows where the team's analyses are
+    too optimistic or too careful.
+
+    :param closed: ``(chance_to_win at closing or None, won)`` per closed deal.
+    :return: five bands of 20 points, then the never-analysed deals.
+    """
+    counts = [[0, 0] for _ in range(len(CALIBRATION_EDGES) - 1)]
+    unanalysed = [0, 0]
+    for chance, won in closed:
+        if chance is None:
+            bucket = unanalysed
+        else:
+            if not 0.0 <= chance <= 100.0:
+                raise ValueError(f"chance to win must be within 0..100, not {chance!r}")
+            index = min(int(chance // 20), len(counts) - 1)
+            bucket = counts[index]
+        bucket[0] += 1
+        bucket[1] += 1 if won else 0
+    bands = tuple(
+        CalibrationBucket(CALIBRATION_EDGES[i], CALIBRATION_EDGES[i + 1], n, w) for i, (n, w) in enumerate(counts)
+    )
+    return (*bands, CalibrationBucket(None, None, unanalysed[0], unanalysed[1]))

@@ -215,3 +215,27 @@ def test_the_team_is_the_sum_of_its_reps_and_commit_never_exceeds_best_case(deal
             assert line.commit <= line.best_case
             assert line.weighted >= 0
             assert line.weighted.as_tuple().exponent == -2
+
+
+# -- win rate by chance to win -------------------------------------------------
+
+
+def test_win_rate_by_chance_puts_each_closed_deal_in_its_band_and_counts_wins():
+    from assessments.forecast import win_rate_by_chance
+
+    bands = win_rate_by_chance([(10.0, False), (19.9, True), (20.0, True), (85.0, True), (100.0, False), (None, True)])
+
+    assert [(b.low, b.deals, b.won) for b in bands] == [
+        (0.0, 2, 1), (20.0, 1, 1), (40.0, 0, 0), (60.0, 0, 0), (80.0, 2, 1), (None, 1, 1)
+    ]
+    assert bands[0].win_rate == 50.0
+    assert bands[2].win_rate is None
+
+
+def test_win_rate_by_chance_rejects_a_chance_outside_0_to_100():
+    import pytest
+
+    from assessments.forecast import win_rate_by_chance
+
+    with pytest.raises(ValueError):
+        win_rate_by_chance([(120.0, True)])
