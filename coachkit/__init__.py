@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from coachkit.admin import bp as admin_bp
     from coachkit.auth import bp as auth_bp
     from coachkit.dashboard import bp as dashboard_bp
+    from coachkit.deals import bp as deals_bp
     from coachkit.maturity import bp as maturity_bp
     from coachkit.reports import bp as reports_bp
 
@@ -63,3 +64,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(maturity_bp, url_prefix="/assessments")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(deals_bp, url_prefix="/deals")

@@ -14,6 +14,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(instrument)
     app.cli.add_command(report)
+    app.cli.add_command(import_deals)
+    app.cli.add_command(import_teams)
 
 
 @click.command("create-admin")
@@ -121,3 +123,91 @@ def report_development(email: str, output: Path, lang: str | None) -> None:
         pdf = development_report_pdf(done[-1], lang or user.language)
     output.write_bytes(pdf)
     click.echo(f"wrote {output} ({len(pdf):,} bytes)")
+
+
+@click.command("import-deals")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--manager", "email", required=True, help="Email address of the manager whose pipeline this is.")
+@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--create-reps", is_flag=True, help="Add reps named in the file who are not in the team yet.")
+@click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSON file mapping fields to column headers, e.g. {"external_id": "Opportunity ID"}.')
+@click.option("--key", type=click.Choice(["external_id", "title,account", "title,account,created"]),
+              default="external_id", show_default=True, help="What matches a row to a deal imported before.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True,
+              help="Language of the report and default number/date order for undecided columns.")
+def import_deals(file: Path, email: str, dry_run: bool, create_reps: bool, mapping_path: Path | None, key: str,
+                 lang: str) -> None:
+    """Import deals from a CRM export (CSV or XLSX), completely or not at all.
+
+    Exits with status 1 when nothing can be imported.
+    """
+    from coachkit import deal_services as ds
+    from coachkit.crm_import import CrmImportError
+    from coachkit.crm_import import load_mapping
+    from coachkit.models import User
+
+    manager = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if manager is None:
+        click.echo(f"no user with email {email}", err=True)
+        sys.exit(1)
+    try:
+        mapping = load_mapping(mapping_path) if mapping_path else None
+        _table, analysis = ds.read_deal_file(
+            file.read_bytes(), file.name, mapping=mapping,
+            key=tuple(key.split(",")) if "," in key else key, currency=manager.currency, lang=lang,
+        )
+    except CrmImportError as exc:
+        click.echo(f"cannot import {file}: {exc.message(lang)}", err=True)
+        sys.exit(1)
+    for notice in analysis.notices:
+        click.echo(f"note: {notice.message(lang)}")
+    if dry_run:
+        plan = ds.plan_import(manager, analysis, create_reps=create_reps, lang=lang)
+    else:
+        plan = ds.apply_import(manager, analysis, create_reps=create_reps, lang=lang)
+    s = plan.summary()
+    for row in plan.rows:
+        if row.action == "rejected":
+            click.echo(f"row {row.row_number}: rejected: {'; '.join(row.reasons)}")
+    outcome = "dry run, nothing changed" if dry_run else ("applied" if plan.importable else "nothing changed")
+    click.echo(
+        f"{file.name}: {s['create']} created, {s['update']} updated, {s['unchanged']} unchanged, "
+        f"{s['rejected']} rejected, {s['new_reps']} new reps ({outcome})"
+    )
+    if not plan.importable:
+        click.echo("nothing was imported: an import applies completely or not at all", err=True)
+        sys.exit(1)
+
+
+@click.command("import-teams")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--organisation", required=True, help="Name of the organisation.")
+@click.option("--email-domain", default=None, help="Makes addresses for managers without an email column.")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="For the invitation links.")
+def import_teams(file: Path, organisation: str, email_domain: str | None, base_url: str) -> None:
+    """Import teams (rep to manager), invite new managers and print their one-time links."""
+    from flask import url_for
+
+    from coachkit.crm_import import CrmImportError
+    from coachkit.team_import import TeamImportError
+    from coachkit.team_import import apply_team_import
+    from coachkit.team_import import plan_team_import
+
+    try:
+        plan = plan_team_import(file.read_bytes(), file.name, email_domain=email_domain)
+    except (CrmImportError, TeamImportError) as exc:
+        click.echo(f"cannot import {file}: {exc}", err=True)
+        sys.exit(1)
+    for number, key in plan.errors:
+        click.echo(f"row {number}: rejected: {key}")
+    if not plan.importable:
+        click.echo("nothing was imported", err=True)
+        sys.exit(1)
+    invitations = apply_team_import(plan, organisation)
+    click.echo(f"{organisation}: {len(plan.managers)} managers, {plan.rep_count} new reps")
+    from flask import current_app
+
+    with current_app.test_request_context(base_url=base_url):
+        for inv in invitations:
+            click.echo(f"  invite {inv.name} <{inv.email}>: {url_for('auth.reset_password', token=inv.token, _external=True)}")

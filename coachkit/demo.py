@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -104,4 +105,74 @@ def load_demo() -> list[DemoLogin]:
         user = ensure_user(login)
         if login.role == "manager":
             ensure_assessments(user)
+            ensure_pipeline(user)
     return list(DEMO_LOGINS)
+
+
+# ---------------------------------------------------------------- demo team and pipeline
+
+DEMO_REPS = ("Daan Jansen", "Emma Peeters", "Lotte Bakker", "Noah Willems")
+
+# (title, account, rep index, value, stage, days until expected close, answer profile, slips, status)
+DEMO_DEALS = (
+    ("Fleet renewal 2027", "Van Dijk Logistiek", 0, "48000", "Proposal", 25, "strong", 0, "open"),
+    ("Service contract north", "Hollander Bouw", 0, "18500", "Negotiation", 40, "needs_help", 0, "open"),
+    ("Warehouse scanners", "Brouwer & Zn", 1, "9200", "Qualification", 60, "walk_away", 0, "open"),
+    ("Pilot data platform", "Meijer Retail", 1, "27000", "Proposal", 35, "late", 2, "open"),
+    ("Expansion Antwerp", "De Smet Industrie", 2, "64000", "Negotiation", -12, "strong", 1, "open"),
+    ("Training package", "Claes Consult", 2, "6400", "Discovery", 75, None, 0, "open"),
+    ("Replacement printers", "Visser Zorg", 3, "12800", "Proposal", 20, "needs_help", 0, "open"),
+    ("Multi-year licence", "Mertens Groep", 3, "88000", "Qualification", None, "unknowns", 0, "open"),
+    ("Spare parts Q3", "Van Dijk Logistiek", 0, "15600", "Won", -40, "strong", 0, "won"),
+    ("Consultancy block", "Brouwer & Zn", 1, "7800", "Lost", -30, "walk_away", 1, "lost"),
+)
+
+
+def _demo_answers(instrument, profile: str) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for i, q in enumerate(instrument.questions):
+        if profile == "strong":
+            answers[q.id] = "yes"
+        elif profile == "needs_help":
+            answers[q.id] = "yes" if q.is_timing or i % 2 == 0 else "unknown"
+        elif profile == "walk_away":
+            answers[q.id] = "no" if q.knockout and q.group == "win" else "yes"
+        elif profile == "late":
+            answers[q.id] = "no" if q.is_timing else "yes"
+        elif profile == "unknowns":
+            answers[q.id] = "yes" if q.knockout else "unknown"
+    if profile == "walk_away" and "no" not in answers.values():
+        first_knockout = next(q for q in instrument.questions if q.knockout)
+        answers[first_knockout.id] = "no"
+    return answers
+
+
+def ensure_pipeline(user: User) -> None:
+    from coachkit import deal_services as ds
+    from coachkit.models import Deal
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Deal).where(Deal.manager_id == user.id)):
+        return
+    reps = [ds.find_rep(user, name) or ds.add_rep(user, name) for name in DEMO_REPS]
+    instrument = ds.instrument_for()
+    today = date.today()
+    for n, (title, account, rep, value, stage, days, profile, slips, status) in enumerate(DEMO_DEALS, start=1):
+        first_close = None if days is None else today + timedelta(days=days - 21 * slips)
+        deal = ds.create_deal(
+            user,
+            external_id=f"DEMO-{n:03d}",
+            title=title,
+            account=account,
+            rep_id=reps[rep].id,
+            value=Decimal(value),
+            currency="EUR",
+            stage=stage,
+            created_on=today - timedelta(days=90),
+            expected_close=first_close,
+        )
+        for slip in range(slips):
+            ds.update_deal(deal, expected_close=first_close + timedelta(days=21 * (slip + 1)))
+        if profile:
+            ds.analyse_deal(deal, _demo_answers(instrument, profile), {}, user)
+        if status != "open":
+            ds.close_deal(deal, status, today + timedelta(days=days))

@@ -110,3 +110,89 @@ def reset_link(user_id: int):
     db.session.commit()
     link = url_for("auth.reset_password", token=token, _external=True)
     return render_template("admin/reset_link.html", user=user, link=link, hours=hours)
+
+
+# ---------------------------------------------------------------- team import
+
+TEAM_MESSAGES = {
+    "team.columns_missing": lambda p: _(
+        "This file has no column for the rep and one for the manager. Columns found: %(headers)s.", **p
+    ),
+    "team.row_incomplete": lambda p: _("The rep or the manager is empty."),
+    "team.manager_email_missing": lambda p: _(
+        "The manager has no email address; fill in an email domain to make one."
+    ),
+    "team.manager_email_invalid": lambda p: _("The manager's email address is not valid."),
+    "team.not_importable": lambda p: _("Nothing was imported: fix the rows listed below first."),
+}
+
+
+def team_message(key: str, params: dict | None = None) -> str:
+    return TEAM_MESSAGES[key](params or {})
+
+
+@bp.route("/teams/import", methods=["GET", "POST"])
+@admin_required
+def team_import():
+    """Upload a team file (rep and manager per row); the next page shows what it will do."""
+    from coachkit.crm_import import CrmImportError
+    from coachkit.deals.forms import TeamImportForm
+    from coachkit.i18n import current_language
+    from coachkit.models import ImportUpload
+    from coachkit.team_import import TeamImportError
+    from coachkit.team_import import plan_team_import
+
+    form = TeamImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        filename = (form.file.data.filename or "teams")[:255]
+        try:
+            plan_team_import(data, filename, email_domain=form.email_domain.data or None)
+        except CrmImportError as exc:
+            form.file.errors.append(exc.message(current_language()))
+        except TeamImportError as exc:
+            form.file.errors.append(team_message(exc.key, exc.params))
+        else:
+            upload = ImportUpload(manager_id=current_user.id, filename=filename, data=data)
+            db.session.add(upload)
+            db.session.commit()
+            return redirect(
+                url_for("admin.team_preview", upload_id=upload.id, organisation=form.organisation.data,
+                        domain=form.email_domain.data or "")
+            )
+    return render_template("admin/team_import.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/teams/import/<int:upload_id>", methods=["GET", "POST"])
+@admin_required
+def team_preview(upload_id: int):
+    """Preview a team import and apply it: managers are invited, reps created."""
+    from coachkit.models import ImportUpload
+    from coachkit.team_import import apply_team_import
+    from coachkit.team_import import plan_team_import
+
+    upload = db.session.get(ImportUpload, upload_id)
+    if upload is None or upload.manager_id != current_user.id:
+        abort(404)
+    source = request.form if request.method == "POST" else request.args
+    organisation = (source.get("organisation") or "").strip()[:160]
+    domain = (source.get("domain") or "").strip() or None
+    plan = plan_team_import(upload.data, upload.filename, email_domain=domain)
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        if not organisation:
+            flash(_("Give the organisation a name."), "error")
+        elif upload.applied_at is not None:
+            flash(_("This file has been imported already."), "info")
+            return redirect(url_for("admin.users"))
+        elif plan.importable:
+            invitations = apply_team_import(plan, organisation)
+            upload.applied_at = utcnow()
+            db.session.commit()
+            links = [
+                (inv, url_for("auth.reset_password", token=inv.token, _external=True)) for inv in invitations
+            ]
+            return render_template("admin/team_done.html", plan=plan, links=links, organisation=organisation)
+    return render_template(
+        "admin/team_preview.html", plan=plan, upload=upload, organisation=organisation, domain=domain or "",
+        form=ActionForm(), team_message=team_message,
+    )

@@ -100,6 +100,7 @@ def read_table(
     mapping: Mapping[str, str | None] | None = None,
     max_bytes: int | None = None,
     max_rows: int | None = None,
+    require_deals: bool = True,
 ) -> RawTable:
     """Parse an uploaded CSV or XLSX file into a ``RawTable``.
 
@@ -107,7 +108,8 @@ def read_table(
     ``FILE_ERROR_CODES``. ``mapping`` (a user's column choice) is used to find
     the header row and to judge whether the table holds deals; without it
     the suggested mapping is used. ``max_bytes`` and ``max_rows`` default to
-    ``MAX_BYTES`` and ``MAX_ROWS``.
+    ``MAX_BYTES`` and ``MAX_ROWS``. ``require_deals=False`` reads any table
+    (a team list, say) without judging whether it holds deals.
     """
     max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     max_rows = MAX_ROWS if max_rows is None else max_rows
@@ -131,7 +133,8 @@ def read_table(
     table = _build_table(records, raw_records, mapping, max_rows)
     table.encoding, table.delimiter, table.kind = encoding, delimiter, kind
     table.filename, table.sheet_name = filename, sheet_name
-    check_deal_list(table, mapping)
+    if require_deals:
+        check_deal_list(table, mapping)
     return table
 
 
