@@ -56,7 +56,7 @@ def radar_svg(
         parts.append(f'<polygon class="radar-ring" points="{points}" fill="none" stroke="#c8ccd4" stroke-width="1"/>')
         lx, ly = _point(cx, cy, r, 0, count)
         parts.append(
-            f'<text class="radar-scale" x="{lx + 4:.1f}" y="{ly + 4:.1f}" font-size="11" fill="#5b6270">'
+            f'<text class="radar-scale" x="{lx + 4:.1f}" y="{ly + 4:.1f}" font-size="14" fill="#3f4550">'
             f"{100 * ring // rings}</text>"
         )
     for i, label in enumerate(axes):
@@ -69,7 +69,7 @@ def radar_svg(
         dy = -4 if ty < cy - 1 else (14 if ty > cy + 1 else 4)
         parts.append(
             f'<text class="radar-label" x="{tx:.1f}" y="{ty + dy:.1f}" text-anchor="{anchor}" '
-            f'font-size="14" fill="#1f2430">{escape(label)}</text>'
+            f'font-size="18" fill="#1f2430">{escape(label)}</text>'
         )
     for s in series:
         pts = []

@@ -42,6 +42,14 @@ def today() -> date:
     return date.today()
 
 
+def commit_pipeline(manager_id: int) -> None:
+    """Commit a change to a manager's team or deals and mark cached pipeline figures stale."""
+    db.session.execute(
+        sa.update(User).where(User.id == manager_id).values(pipeline_version=User.pipeline_version + 1)
+    )
+    db.session.commit()
+
+
 # ---------------------------------------------------------------- team
 
 
@@ -66,7 +74,7 @@ def add_rep(manager: User, name: str, email: str | None = None) -> Rep:
         raise DealError("rep_exists")
     rep = Rep(manager_id=manager.id, name=name, name_key=rep_key(name), email=(email or None))
     db.session.add(rep)
-    db.session.commit()
+    commit_pipeline(manager.id)
     return rep
 
 
@@ -76,7 +84,7 @@ def update_rep(rep: Rep, name: str, email: str | None, active: bool) -> None:
     if other is not None and other.id != rep.id:
         raise DealError("rep_exists")
     rep.name, rep.name_key, rep.email, rep.active = name, rep_key(name), (email or None), active
-    db.session.commit()
+    commit_pipeline(rep.manager_id)
 
 
 # ---------------------------------------------------------------- KPIs
@@ -155,7 +163,7 @@ def analyse_deal(deal: Deal, answers: dict[str, str], notes: dict[str, str], aut
     deal.analysed_at = snapshot.created_at = utcnow()
     refresh_kpis(deal)
     deal.updated_at = utcnow()
-    db.session.commit()
+    commit_pipeline(deal.manager_id)
     return snapshot
 
 
@@ -188,7 +196,7 @@ def create_deal(manager: User, **values) -> Deal:
     deal = Deal(manager_id=manager.id, external_id=external_id, **values)
     db.session.add(deal)
     refresh_kpis(deal)
-    db.session.commit()
+    commit_pipeline(manager.id)
     return deal
 
 
@@ -211,7 +219,7 @@ def update_deal(deal: Deal, **values) -> None:
         setattr(deal, name, value)
     deal.updated_at = utcnow()
     refresh_kpis(deal)
-    db.session.commit()
+    commit_pipeline(deal.manager_id)
 
 
 def _close(deal: Deal, status: str, closed_on: date | None) -> None:
@@ -240,13 +248,13 @@ def close_deal(deal: Deal, status: str, closed_on: date | None = None) -> None:
     _close(deal, status, closed_on)
     deal.updated_at = utcnow()
     refresh_kpis(deal)
-    db.session.commit()
+    commit_pipeline(deal.manager_id)
 
 
 def archive_deal(deal: Deal, archived: bool = True) -> None:
     deal.archived = archived
     deal.updated_at = utcnow()
-    db.session.commit()
+    commit_pipeline(deal.manager_id)
 
 
 # ---------------------------------------------------------------- import
@@ -418,7 +426,7 @@ def apply_import(manager: User, analysis: Analysis, *, create_reps: bool, lang: 
                 db.session.add(deal)
             elif action == "update":
                 _apply_update(existing[deal_key(parsed)], parsed, mapped, rep)
-        db.session.commit()
+        commit_pipeline(manager.id)
     except Exception:
         db.session.rollback()
         raise

@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     organisation_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organisation.id"), index=True)
     # Currency of the manager's pipeline and forecast (ISO 4217).
     currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="EUR", server_default="EUR")
+    # Raised on every change to the user's deals: cached pipeline summaries keyed on it go stale.
+    pipeline_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     assessments: so.WriteOnlyMapped[Assessment] = so.relationship(back_populates="user")
 
@@ -168,6 +170,9 @@ class Deal(db.Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(8), default="open")
     created_on: so.Mapped[date | None]
     expected_close: so.Mapped[date | None]
+    # expected_close with blanks as the last possible day: the pipeline's default
+    # order (blank dates last) then runs on an index on every database.
+    close_key: so.Mapped[date] = so.mapped_column(default=date.max)
     closed_on: so.Mapped[date | None]
     notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
     archived: so.Mapped[bool] = so.mapped_column(default=False)
@@ -198,8 +203,14 @@ class Deal(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("manager_id", "external_id", name="uq_deal_manager_external"),
-        sa.Index("ix_deal_pipeline", "manager_id", "archived", "status", "expected_close"),
+        sa.Index("ix_deal_pipeline", "manager_id", "archived", "status", "close_key"),
     )
+
+
+@sa.event.listens_for(Deal, "before_insert")
+@sa.event.listens_for(Deal, "before_update")
+def _set_close_key(_mapper, _connection, deal: Deal) -> None:
+    deal.close_key = deal.expected_close or date.max
 
 
 class CloseDateChange(db.Model):
@@ -246,3 +257,66 @@ class ImportUpload(db.Model):
     data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     applied_at: so.Mapped[datetime | None]
+
+
+# ---- trainer sessions
+
+
+class Cohort(db.Model):
+    """A trainer's assessment session for a group of managers, joined with a code."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    trainer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(160))
+    held_on: so.Mapped[date]
+    instrument_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    instrument_version: so.Mapped[int]
+    # Language of the session's reports and exports.
+    language: so.Mapped[str] = so.mapped_column(sa.String(5), default="nl")
+    join_code: so.Mapped[str] = so.mapped_column(sa.String(16), unique=True)
+    joining_open: so.Mapped[bool] = so.mapped_column(default=True)
+    # Participants see the trainer's observer ratings from this moment on.
+    released_at: so.Mapped[datetime | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    trainer: so.Mapped[User] = so.relationship()
+
+
+class CohortMember(db.Model):
+    """A manager in a session; after leaving (``left_at``) the trainer no longer sees them."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    cohort_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Cohort.id, ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    # The participant's own self-assessment for this session: a normal answer set of theirs.
+    assessment_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey(Assessment.id, ondelete="SET NULL"), index=True
+    )
+    joined_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    left_at: so.Mapped[datetime | None]
+    observer_updated_at: so.Mapped[datetime | None]
+
+    cohort: so.Mapped[Cohort] = so.relationship()
+    user: so.Mapped[User] = so.relationship()
+    assessment: so.Mapped[Assessment | None] = so.relationship()
+
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id", name="uq_cohort_member_user"),)
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+
+class ObserverAnswer(db.Model):
+    """The trainer's rating of one statement (in observer wording) for one participant."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(CohortMember.id, ondelete="CASCADE"))
+    statement_id: so.Mapped[str] = so.mapped_column(sa.String(40))
+    value: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "statement_id", name="uq_observer_answer_statement"),
+        sa.CheckConstraint("value BETWEEN 1 AND 5", name="value_range"),
+    )

@@ -7,6 +7,7 @@ so the page costs the same number of SQL statements for 100 deals as for 100,000
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import date
@@ -164,7 +165,7 @@ def open_deals(manager: User):
     return sa.and_(Deal.manager_id == manager.id, Deal.archived.is_(False), Deal.status == "open")
 
 
-def pipeline_statement(manager: User, query: PipelineQuery, today: date):
+def pipeline_conditions(manager: User, query: PipelineQuery, today: date) -> list:
     conditions = [open_deals(manager)]
     if query.rep_id is not None:
         conditions.append(Deal.rep_id == query.rep_id)
@@ -185,26 +186,36 @@ def pipeline_statement(manager: User, query: PipelineQuery, today: date):
         like = f"%{query.search.lower()}%"
         conditions.append(sa.or_(sa.func.lower(Deal.title).like(like), sa.func.lower(Deal.account).like(like),
                                  sa.func.lower(Deal.external_id).like(like)))
+    return conditions
+
+
+def pipeline_statement(manager: User, query: PipelineQuery, today: date):
+    conditions = pipeline_conditions(manager, query, today)
     sort_columns = {
         "title": Deal.title,
         "account": Deal.account,
         "rep": Rep.name,
         "value": Deal.value,
         "stage": Deal.stage,
-        "expected_close": Deal.expected_close,
+        "expected_close": Deal.close_key,
         "qualification": Deal.qualification,
         "chance_to_win": Deal.chance_to_win,
         "reliability": Deal.reliability,
         "timing": timing_expr(today),
     }
     column = sort_columns[query.sort]
-    ordered = column.desc() if query.direction == "desc" else column.asc()
+    descending = query.direction == "desc"
+    ordered = column.desc() if descending else column.asc()
+    if query.sort != "expected_close":
+        # Blank values last in both directions; close_key has no blanks, so its
+        # order (the default view) comes straight from the pipeline index.
+        ordered = ordered.nulls_last()
     return (
         sa.select(Deal, Rep.name.label("rep_name"), overdue_expr(today).label("overdue"),
                   timing_expr(today).label("timing_now"))
         .outerjoin(Rep, Deal.rep_id == Rep.id)
         .where(*conditions)
-        .order_by(ordered.nulls_last(), Deal.id)
+        .order_by(ordered, Deal.id.desc() if descending else Deal.id)
     )
 
 
@@ -242,7 +253,7 @@ class PipelinePage:
 
 def pipeline_page(manager: User, query: PipelineQuery, today: date, per_page: int = PER_PAGE) -> PipelinePage:
     stmt = pipeline_statement(manager, query, today)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(sa.select(sa.func.count(Deal.id)).where(*pipeline_conditions(manager, query, today)))
     pages = max(1, -(-total // per_page))
     page = min(query.page, pages)
     result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
@@ -277,8 +288,33 @@ class RepSummary:
         return self.needs_help + self.walk_away + self.timing_risk
 
 
+_cache: OrderedDict = OrderedDict()
+CACHE_SIZE = 512
+
+
+def cached(manager: User, today: date, name: str, compute):
+    """Aggregates over the whole pipeline, kept until the manager's deals change or the day ends.
+
+    The key holds ``pipeline_version``, which every write to the manager's deals
+    raises, so a stale result is never served, in any worker process.
+    """
+    key = (manager.id, manager.pipeline_version, manager.currency, today, name)
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    value = compute()
+    _cache[key] = value
+    if len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return value
+
+
 def rep_summaries(manager: User, today: date) -> list[RepSummary]:
     """Per rep: pipeline value and weighted value (manager's currency only), analysed share, KPI averages, flags."""
+    return cached(manager, today, "rep_summaries", lambda: _rep_summaries(manager, today))
+
+
+def _rep_summaries(manager: User, today: date) -> list[RepSummary]:
     overdue = overdue_expr(today)
     timing_now = timing_expr(today)
     own_currency = Deal.currency == manager.currency
@@ -331,7 +367,11 @@ def _f(value) -> float | None:
     return None if value is None else float(value)
 
 
-def stages(manager: User) -> list[str]:
+def stages(manager: User, today: date) -> list[str]:
+    return cached(manager, today, "stages", lambda: _stages(manager))
+
+
+def _stages(manager: User) -> list[str]:
     return [
         s for s in db.session.scalars(
             sa.select(Deal.stage).where(open_deals(manager), Deal.stage.is_not(None)).distinct().order_by(Deal.stage)

@@ -168,6 +168,7 @@ def apply_team_import(plan: TeamPlan, organisation_name: str) -> list[Invitation
                 invitations.append(Invitation(planned.name, planned.email, token))
             if user.organisation_id is None:
                 user.organisation_id = organisation.id
+            user.pipeline_version = (user.pipeline_version or 0) + 1
             known = set(db.session.scalars(sa.select(Rep.name_key).where(Rep.manager_id == user.id)))
             for name in planned.reps:
                 if rep_key(name) not in known:

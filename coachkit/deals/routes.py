@@ -81,7 +81,7 @@ def pipeline():
         query=query,
         summaries=pl.rep_summaries(current_user, today),
         reps=ds.team(current_user),
-        stages=pl.stages(current_user),
+        stages=pl.stages(current_user, today),
         flags=pl.FLAGS,
         kpis=pl.KPI_COLUMNS,
         today=today,

@@ -66,6 +66,7 @@ def upgrade():
     sa.Column('status', sa.String(length=8), nullable=False),
     sa.Column('created_on', sa.Date(), nullable=True),
     sa.Column('expected_close', sa.Date(), nullable=True),
+    sa.Column('close_key', sa.Date(), nullable=False),
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('archived', sa.Boolean(), nullable=False),
@@ -87,7 +88,7 @@ def upgrade():
     sa.UniqueConstraint('manager_id', 'external_id', name='uq_deal_manager_external')
     )
     with op.batch_alter_table('deal', schema=None) as batch_op:
-        batch_op.create_index('ix_deal_pipeline', ['manager_id', 'archived', 'status', 'expected_close'], unique=False)
+        batch_op.create_index('ix_deal_pipeline', ['manager_id', 'archived', 'status', 'close_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_deal_rep_id'), ['rep_id'], unique=False)
 
     op.create_table('close_date_change',
@@ -127,6 +128,7 @@ def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('organisation_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('currency', sa.String(length=3), server_default='EUR', nullable=False))
+        batch_op.add_column(sa.Column('pipeline_version', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index(batch_op.f('ix_user_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_user_organisation_id_organisation'), 'organisation', ['organisation_id'], ['id'])
 
@@ -138,6 +140,7 @@ def downgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_user_organisation_id_organisation'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_user_organisation_id'))
+        batch_op.drop_column('pipeline_version')
         batch_op.drop_column('currency')
         batch_op.drop_column('organisation_id')
 
