@@ -22,6 +22,15 @@ def _point(cx: float, cy: float, radius: float, index: int, count: int) -> tuple
     return cx + radius * math.cos(angle), cy + radius * math.sin(angle)
 
 
+def _wrap(label: str, width: int = 14) -> list[str]:
+    """Split a long axis label over two lines at the space nearest its middle."""
+    if len(label) <= width or " " not in label:
+        return [label]
+    middle = len(label) / 2
+    cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
+    return [label[:cut], label[cut + 1 :]]
+
+
 def radar_svg(
     axes: Sequence[str],
     series: Sequence[Series],
@@ -40,10 +49,10 @@ def radar_svg(
     count = len(axes)
     if count < 3:
         raise ValueError("a radar chart needs at least three axes")
-    margin = 170
+    margin = 190
     width = size + 2 * margin
-    height = size + 60
-    cx, cy = width / 2, size / 2 + 30
+    height = size + 130
+    cx, cy = width / 2, size / 2 + 65
     radius = size / 2 - 10
     parts: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="radar" viewBox="0 0 {width:.0f} {height:.0f}" '
@@ -66,10 +75,14 @@ def radar_svg(
         )
         tx, ty = _point(cx, cy, radius + 18, i, count)
         anchor = "middle" if abs(tx - cx) < 1 else ("start" if tx > cx else "end")
-        dy = -4 if ty < cy - 1 else (14 if ty > cy + 1 else 4)
+        lines = _wrap(label)
+        # Labels above the chart grow upwards, the others downwards.
+        first = ty - 6 - 20 * (len(lines) - 1) if ty < cy - 1 else (ty + 16 if ty > cy + 1 else ty + 5 - 10 * (len(lines) - 1))
+        tspans = "".join(
+            f'<tspan x="{tx:.1f}" y="{first + 20 * n:.1f}">{escape(line)}</tspan>' for n, line in enumerate(lines)
+        )
         parts.append(
-            f'<text class="radar-label" x="{tx:.1f}" y="{ty + dy:.1f}" text-anchor="{anchor}" '
-            f'font-size="18" fill="#1f2430">{escape(label)}</text>'
+            f'<text class="radar-label" text-anchor="{anchor}" font-size="18" fill="#1f2430">{tspans}</text>'
         )
     for s in series:
         pts = []
