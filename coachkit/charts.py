@@ -78,8 +78,10 @@ def radar_svg(
         lines = _wrap(label)
         # Labels above the chart grow upwards, the others downwards.
         first = ty - 6 - 20 * (len(lines) - 1) if ty < cy - 1 else (ty + 16 if ty > cy + 1 else ty + 5 - 10 * (len(lines) - 1))
+        # The space closing a wrapped line keeps the label's text whole for screen readers and searches.
         tspans = "".join(
-            f'<tspan x="{tx:.1f}" y="{first + 20 * n:.1f}">{escape(line)}</tspan>' for n, line in enumerate(lines)
+            f'<tspan x="{tx:.1f}" y="{first + 20 * n:.1f}">{escape(line)}{" " if n < len(lines) - 1 else ""}</tspan>'
+            for n, line in enumerate(lines)
         )
         parts.append(
             f'<text class="radar-label" text-anchor="{anchor}" font-size="18" fill="#1f2430">{tspans}</text>'
