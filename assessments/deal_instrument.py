@@ -314,12 +314,22 @@ def available_deal_instruments(
         if not stem or not version.isdigit():
             continue
         try:
-            head = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            kind = _file_kind(path, path.stat().st_mtime_ns)
+        except OSError:
             continue
-        if isinstance(head, dict) and head.get("kind") == KIND:
+        if kind == KIND:
             found[(stem, int(version))] = path
     return found
+
+
+@cache
+def _file_kind(path: Path, mtime_ns: int) -> object:
+    """The top-level ``kind`` of a YAML file, parsed once per version of the file on disk."""
+    try:
+        head = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return head.get("kind") if isinstance(head, dict) else None
 
 
 @cache

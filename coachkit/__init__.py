@@ -54,6 +54,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     from coachkit.admin import bp as admin_bp
     from coachkit.auth import bp as auth_bp
+    from coachkit.coaching import bp as coaching_bp
+    from coachkit.cohorts import bp as cohorts_bp
     from coachkit.dashboard import bp as dashboard_bp
     from coachkit.deals import bp as deals_bp
     from coachkit.maturity import bp as maturity_bp
@@ -64,4 +66,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(maturity_bp, url_prefix="/assessments")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(cohorts_bp, url_prefix="/sessions")
     app.register_blueprint(deals_bp, url_prefix="/deals")
+    app.register_blueprint(coaching_bp, url_prefix="/one-on-ones")

@@ -125,6 +125,49 @@ def report_development(email: str, output: Path, lang: str | None) -> None:
     click.echo(f"wrote {output} ({len(pdf):,} bytes)")
 
 
+@report.command("cohort")
+@click.option("--session", "session_id", required=True, type=int, help="Id of the trainer session (cohort).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["nl", "en"]), default=None, help="Default: the session's language.")
+def report_cohort(session_id: int, output: Path, lang: str | None) -> None:
+    """Render the cohort report of a trainer session."""
+    from flask import current_app
+
+    from coachkit.cohorts.reporting import cohort_report_pdf
+    from coachkit.models import Cohort
+
+    cohort = db.session.get(Cohort, session_id)
+    if cohort is None:
+        click.echo(f"no session with id {session_id}", err=True)
+        sys.exit(1)
+    with current_app.test_request_context():
+        pdf = cohort_report_pdf(cohort, lang or cohort.language)
+    output.write_bytes(pdf)
+    click.echo(f"wrote {output} ({len(pdf):,} bytes)")
+
+
+@report.command("agenda")
+@click.option("--meeting", "meeting_id", required=True, type=int, help="Id of the one-on-one (see its page's address).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["nl", "en"]), default=None, help="Default: the manager's language.")
+@click.option("--private", is_flag=True, help="Include the manager's private notes.")
+def report_agenda(meeting_id: int, output: Path, lang: str | None, private: bool) -> None:
+    """Render a one-on-one's coaching plan and full agenda."""
+    from flask import current_app
+
+    from coachkit.coaching.reporting import agenda_pdf
+    from coachkit.models import Meeting
+
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        click.echo(f"no one-on-one with id {meeting_id}", err=True)
+        sys.exit(1)
+    with current_app.test_request_context():
+        pdf = agenda_pdf(meeting, lang or meeting.manager.language, include_private=private)
+    output.write_bytes(pdf)
+    click.echo(f"wrote {output} ({len(pdf):,} bytes)")
+
+
 @click.command("import-deals")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--manager", "email", required=True, help="Email address of the manager whose pipeline this is.")
@@ -192,6 +235,7 @@ def import_teams(file: Path, organisation: str, email_domain: str | None, base_u
     from coachkit.crm_import import CrmImportError
     from coachkit.team_import import TeamImportError
     from coachkit.team_import import apply_team_import
+    from coachkit.team_import import cli_message
     from coachkit.team_import import plan_team_import
 
     try:
@@ -200,7 +244,7 @@ def import_teams(file: Path, organisation: str, email_domain: str | None, base_u
         click.echo(f"cannot import {file}: {exc}", err=True)
         sys.exit(1)
     for number, key in plan.errors:
-        click.echo(f"row {number}: rejected: {key}")
+        click.echo(f"row {number}: rejected: {cli_message(key)}")
     if not plan.importable:
         click.echo("nothing was imported", err=True)
         sys.exit(1)

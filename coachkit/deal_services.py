@@ -271,6 +271,8 @@ IMPORT_COMPARED = (
     ("closed", "closed_on"),
     ("notes", "notes"),
 )
+# File fields rows can be matched on, and the deal column each one is compared with ("owner": the rep's name).
+KEY_TARGETS = {"external_id": "external_id", **dict(IMPORT_COMPARED)}
 
 
 @dataclass
@@ -282,6 +284,7 @@ class PlannedRow:
     rep: str | None = None
     changes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    deal_id: int | None = None  # the matched deal of an update or unchanged row
 
 
 @dataclass
@@ -302,41 +305,98 @@ class ImportPlan:
         }
 
 
-def deals_by_key(manager: User, keys: list[str], chunk: int = 900) -> dict[str, Deal]:
-    """The manager's deals with these external ids, fetched in chunks (SQLite limits bound parameters)."""
-    found: dict[str, Deal] = {}
-    unique = sorted(set(keys))
+def _key_text(value) -> str:
+    """A key part as the file reader compares it: no case, single spaces, dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return " ".join(str(value).split()).casefold()
+
+
+def _key_column(field_name: str):
+    if field_name == "owner":
+        return Rep.name
+    target = KEY_TARGETS.get(field_name)
+    if target is None:
+        raise ValueError(f"deals cannot be matched on {field_name!r}")
+    return getattr(Deal, target)
+
+
+@dataclass
+class ExistingDeals:
+    """The manager's deals by match key (as the file reader writes keys), and every deal id in use."""
+
+    ids_by_key: dict[tuple[str, ...], int]
+    external_ids: set[str]
+
+
+def existing_deals(manager: User, key_fields: tuple[str, ...]) -> ExistingDeals:
+    """Match keys of all the manager's deals, read as plain columns (no ORM objects)."""
+    columns = [_key_column(f) for f in key_fields]
+    rows = db.session.execute(
+        sa.select(Deal.id, Deal.external_id, *columns)
+        .outerjoin(Rep, Deal.rep_id == Rep.id)
+        .where(Deal.manager_id == manager.id)
+        .order_by(Deal.id)
+    )
+    ids_by_key: dict[tuple[str, ...], int] = {}
+    external_ids: set[str] = set()
+    for deal_id, external_id, *parts in rows:
+        external_ids.add(external_id)
+        ids_by_key.setdefault(tuple(_key_text(p) for p in parts), deal_id)
+    return ExistingDeals(ids_by_key, external_ids)
+
+
+def deals_by_id(ids, chunk: int = 900) -> dict[int, Deal]:
+    """Deals by primary key, fetched in chunks (SQLite limits bound parameters)."""
+    found: dict[int, Deal] = {}
+    unique = sorted(set(ids))
     for start in range(0, len(unique), chunk):
         part = unique[start : start + chunk]
-        found.update(
-            (d.external_id, d)
-            for d in db.session.scalars(
-                sa.select(Deal).where(Deal.manager_id == manager.id, Deal.external_id.in_(part))
-            )
-        )
+        found.update((d.id, d) for d in db.session.scalars(sa.select(Deal).where(Deal.id.in_(part))))
     return found
 
 
-def deal_key(parsed: ParsedDeal) -> str:
-    return " / ".join(part for part in parsed.key if part) if len(parsed.key) > 1 else parsed.key[0]
+def _compared_columns(ids, chunk: int = 900) -> dict[int, sa.Row]:
+    """The columns an import compares, per deal id, as plain rows (cheaper than ORM objects)."""
+    columns = [Deal.id, Deal.rep_id, *(getattr(Deal, target) for _source, target in IMPORT_COMPARED)]
+    found: dict[int, sa.Row] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), chunk):
+        part = unique[start : start + chunk]
+        found.update((row.id, row) for row in db.session.execute(sa.select(*columns).where(Deal.id.in_(part))))
+    return found
+
+
+def new_external_id(parsed: ParsedDeal, key_fields: tuple[str, ...]) -> str:
+    """The id a new deal gets: the file's deal id as written, else the row's key as written."""
+    return (parsed.external_id or _display_key(parsed, key_fields))[:120]
 
 
 def plan_import(manager: User, analysis: Analysis, *, create_reps: bool, lang: str = "en") -> ImportPlan:
     """Decide, row by row, what importing ``analysis`` would do; changes nothing.
 
-    A row is rejected when the file reader rejected it, or when it names a rep who
-    is not in the team and ``create_reps`` is off.
+    Rows are matched to the manager's deals on the analysis's key fields (the
+    deal id, or a key the user picked such as deal + account), without case.
+    A row is rejected when the file reader rejected it, when it names a rep who
+    is not in the team and ``create_reps`` is off, or when it would create a
+    deal with an id that another deal already has.
     """
+    lang = lang if lang in REP_NOT_IN_TEAM else "en"
     rows: list[PlannedRow] = []
     for row_number, errors in analysis.errors_by_row().items():
         rows.append(PlannedRow(row_number, "rejected", "", reasons=[e.message(lang) for e in errors]))
 
     mapped = {target for target, header in analysis.mapping.items() if header}
     reps = {r.name_key: r for r in team(manager)}
-    existing = deals_by_key(manager, [deal_key(p) for p in analysis.deals])
+    key_fields = tuple(analysis.key_fields)
+    existing = existing_deals(manager, key_fields)
+    ids_in_use = {i.casefold() for i in existing.external_ids}
+    deals = _compared_columns(existing.ids_by_key[p.key] for p in analysis.deals if p.key in existing.ids_by_key)
     new_reps: dict[str, str] = {}
     for parsed in analysis.deals:
-        key = deal_key(parsed)
+        key = _display_key(parsed, key_fields)
         row = PlannedRow(parsed.row_number, "create", key, title=parsed.title, rep=parsed.owner)
         if parsed.owner:
             owner_key = rep_key(parsed.owner)
@@ -345,15 +405,38 @@ def plan_import(manager: User, analysis: Analysis, *, create_reps: bool, lang: s
                     new_reps.setdefault(owner_key, re.sub(r"\s+", " ", parsed.owner).strip())
                 else:
                     row.action = "rejected"
-                    row.reasons.append(REP_NOT_IN_TEAM[lang if lang in REP_NOT_IN_TEAM else "en"].format(rep=parsed.owner))
-        deal = existing.get(key)
-        if row.action != "rejected" and deal is not None:
-            row.changes = _changes(deal, parsed, mapped, reps)
+                    row.reasons.append(REP_NOT_IN_TEAM[lang].format(rep=parsed.owner))
+        deal_id = existing.ids_by_key.get(parsed.key)
+        if deal_id is None:
+            new_id = new_external_id(parsed, key_fields)
+            if new_id.casefold() in ids_in_use:
+                row.action = "rejected"
+                row.reasons.append(ID_IN_USE[lang].format(id=new_id))
+            ids_in_use.add(new_id.casefold())
+        elif row.action != "rejected":
+            row.deal_id = deal_id
+            row.changes = _changes(deals[deal_id], parsed, mapped, reps)
             row.action = "update" if row.changes else "unchanged"
         rows.append(row)
     rows.sort(key=lambda r: r.row_number)
     counts = Counter(r.action for r in rows)
     return ImportPlan(rows=rows, new_reps=sorted(new_reps.values()), counts=dict(counts))
+
+
+def _display_key(parsed: ParsedDeal, key_fields: tuple[str, ...]) -> str:
+    """The row's key as the file writes it (the reader's key is case-folded)."""
+    parts = []
+    for f in key_fields:
+        value = getattr(parsed, f, None)
+        if value is not None and value != "":
+            parts.append(value.isoformat() if isinstance(value, date) else str(value))
+    return " / ".join(parts)
+
+
+ID_IN_USE = {
+    "en": "deal ID “{id}” already belongs to another deal",
+    "nl": "deal-ID “{id}” hoort al bij een andere deal",
+}
 
 
 REP_NOT_IN_TEAM = {
@@ -362,7 +445,7 @@ REP_NOT_IN_TEAM = {
 }
 
 
-def _changes(deal: Deal, parsed: ParsedDeal, mapped: set[str], reps: dict[str, Rep]) -> list[str]:
+def _changes(deal, parsed: ParsedDeal, mapped: set[str], reps: dict[str, Rep]) -> list[str]:
     changes = []
     for source, target in IMPORT_COMPARED:
         if source not in mapped and source not in ("status", "currency"):
@@ -397,18 +480,22 @@ def apply_import(manager: User, analysis: Analysis, *, create_reps: bool, lang: 
             db.session.add(rep)
             reps[rep.name_key] = rep
         db.session.flush()
-        actions = {r.row_number: r.action for r in plan.rows}
-        existing = deals_by_key(manager, [deal_key(p) for p in analysis.deals if actions[p.row_number] == "update"])
+        planned = {r.row_number: r for r in plan.rows}
+        key_fields = tuple(analysis.key_fields)
+        existing = deals_by_id(r.deal_id for r in plan.rows if r.action == "update")
         mapped = {target for target, header in analysis.mapping.items() if header}
         now = utcnow()
+        created: list[dict] = []
         for parsed in analysis.deals:
-            action = actions[parsed.row_number]
+            row = planned[parsed.row_number]
+            action = row.action
             rep = reps.get(rep_key(parsed.owner)) if parsed.owner else None
             if action == "create":
-                deal = Deal(
+                # Plain rows for one bulk insert: thousands of ORM objects would take seconds.
+                created.append(dict(
                     manager_id=manager.id,
-                    external_id=deal_key(parsed),
-                    title=(parsed.title or deal_key(parsed))[:255],
+                    external_id=new_external_id(parsed, key_fields),
+                    title=(parsed.title or _display_key(parsed, key_fields))[:255],
                     account=parsed.account,
                     rep_id=rep.id if rep else None,
                     value=parsed.value,
@@ -417,15 +504,19 @@ def apply_import(manager: User, analysis: Analysis, *, create_reps: bool, lang: 
                     status=parsed.status,
                     created_on=parsed.created,
                     expected_close=parsed.expected_close,
+                    # A bulk insert runs no ORM events: set what Deal's before_insert hook would.
+                    close_key=parsed.expected_close or date.max,
                     closed_on=(parsed.closed or parsed.expected_close) if parsed.status != "open" else None,
                     notes=parsed.notes,
                     created_at=now,
                     updated_at=now,
                     flag_timing_risk=parsed.status == "open" and parsed.expected_close is None,
-                )
-                db.session.add(deal)
+                ))
             elif action == "update":
-                _apply_update(existing[deal_key(parsed)], parsed, mapped, rep)
+                _apply_update(existing[row.deal_id], parsed, mapped, rep)
+        db.session.flush()
+        if created:
+            db.session.connection().execute(Deal.__table__.insert(), created)
         commit_pipeline(manager.id)
     except Exception:
         db.session.rollback()
@@ -463,4 +554,23 @@ def read_deal_file(data: bytes, filename: str, *, mapping=None, key="external_id
 
     table = read_table(data, filename, mapping=mapping or None)
     analysis = analyse(table, mapping or None, default_currency=currency, lang=lang, key=key)
+    return table, analysis
+
+
+def read_deal_upload(data: bytes, filename: str, choose_mapping, *, key="external_id", currency="EUR", lang="en"):
+    """Like ``read_deal_file``, with the mapping chosen from the file's headers by ``choose_mapping(headers)``.
+
+    The file is read again only when the chosen mapping differs from the suggested one.
+    """
+    from coachkit.crm_import import analyse
+    from coachkit.crm_import import read_table
+    from coachkit.crm_import import suggest_mapping
+
+    table = read_table(data, filename)
+    mapping = choose_mapping(table.headers)
+    if mapping is not None and mapping == suggest_mapping(table.headers):
+        mapping = None
+    if mapping is not None:
+        table = read_table(data, filename, mapping=mapping)
+    analysis = analyse(table, mapping, default_currency=currency, lang=lang, key=key)
     return table, analysis

@@ -106,6 +106,10 @@ def load_demo() -> list[DemoLogin]:
         if login.role == "manager":
             ensure_assessments(user)
             ensure_pipeline(user)
+            ensure_one_on_one(user)
+    from coachkit.cohort_demo import ensure_demo_sessions
+
+    ensure_demo_sessions()
     return list(DEMO_LOGINS)
 
 
@@ -176,3 +180,56 @@ def ensure_pipeline(user: User) -> None:
             ds.analyse_deal(deal, _demo_answers(instrument, profile), {}, user)
         if status != "open":
             ds.close_deal(deal, status, today + timedelta(days=days))
+
+
+# ---------------------------------------------------------------- demo one-on-one
+
+# (text, owner, due in days from today, done in the held meeting)
+DEMO_ACTIONS = {
+    "nl": (
+        ("Bij Hollander Bouw navragen wie het budget voor het servicecontract goedkeurt", "rep", 5, False),
+        ("Samen het bezoek aan Van Dijk Logistiek voorbereiden: wie beslist er mee?", "manager", 2, False),
+        ("De offerte voor Spare parts Q3 laten valideren", "rep", -7, True),
+    ),
+    "en": (
+        ("Ask Hollander Bouw who approves the budget for the service contract", "rep", 5, False),
+        ("Prepare the visit to Van Dijk Logistiek together: who else decides?", "manager", 2, False),
+        ("Have the quote for Spare parts Q3 validated", "rep", -7, True),
+    ),
+}
+DEMO_NOTES = {
+    "nl": ("Daan wil eerst zelf de beslisser spreken; ik ga alleen mee als hij dat vraagt.",
+           "Daan twijfelt of het budget dit jaar nog vrijkomt."),
+    "en": ("Daan wants to meet the decision maker himself first; I only join if he asks.",
+           "Daan doubts the budget will be released this year."),
+}
+
+
+def ensure_one_on_one(user: User) -> None:
+    """A held one-on-one with the first demo rep, with open actions carried to the next, planned one."""
+    from datetime import datetime
+    from datetime import time
+
+    from coachkit import coaching_services as cs
+    from coachkit import deal_services as ds
+    from coachkit.models import Meeting
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(Meeting.manager_id == user.id)):
+        return
+    rep = ds.find_rep(user, DEMO_REPS[0])
+    if rep is None:
+        return
+    lang = user.language if user.language in DEMO_ACTIONS else "en"
+    today = date.today()
+    held_at = datetime.combine(today - timedelta(days=14), time(8, 30))
+    meeting = cs.plan_meeting(user, rep, held_at)
+    deal_items = [item for item in meeting.items if item.kind == "deal"]
+    if deal_items:
+        shared, private = DEMO_NOTES[lang]
+        cs.save_notes(deal_items[0], private, shared)
+    for text, owner, days, done in DEMO_ACTIONS[lang]:
+        action = cs.add_action(meeting, text, owner, today + timedelta(days=days))
+        if done:
+            cs.set_action_done(action, True, meeting)
+    cs.close_meeting(meeting, datetime.combine(today + timedelta(days=3), time(8, 30)),
+                     now=held_at + timedelta(minutes=45))

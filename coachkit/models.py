@@ -320,3 +320,113 @@ class ObserverAnswer(db.Model):
         sa.UniqueConstraint("member_id", "statement_id", name="uq_observer_answer_statement"),
         sa.CheckConstraint("value BETWEEN 1 AND 5", name="value_range"),
     )
+
+
+# ---- one-on-one meetings
+
+MEETING_STATUSES = ("planned", "held")
+AGENDA_KINDS = ("action", "deal", "development", "focus", "custom")
+ACTION_OWNERS = ("manager", "rep")
+
+
+class Meeting(db.Model):
+    """A one-on-one of a manager with one rep of their team, and its agenda."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Indexed through ix_meeting_manager_rep_scheduled (manager first).
+    manager_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id))
+    rep_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Rep.id), index=True)
+    # Start of the meeting in UTC (naive, like every timestamp here).
+    scheduled_at: so.Mapped[datetime]
+    duration_minutes: so.Mapped[int] = so.mapped_column(default=45)
+    status: so.Mapped[str] = so.mapped_column(sa.String(8), default="planned")
+    closed_at: so.Mapped[datetime | None]
+    # The manager's own notes on the meeting as a whole: private, never printed by default.
+    notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # iCalendar UID: the same event every time the meeting is downloaded.
+    uid: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    agenda_generated_at: so.Mapped[datetime | None]
+    # Parts (1-4) the manager has put in an order of their own: regeneration keeps that order.
+    arranged_parts: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    manager: so.Mapped[User] = so.relationship()
+    rep: so.Mapped[Rep] = so.relationship()
+    items: so.Mapped[list[AgendaItem]] = so.relationship(
+        back_populates="meeting",
+        cascade="all, delete-orphan",
+        order_by="(AgendaItem.part, AgendaItem.position, AgendaItem.id)",
+    )
+
+    __table_args__ = (
+        sa.Index("ix_meeting_manager_rep_scheduled", "manager_id", "rep_id", "scheduled_at"),
+        sa.CheckConstraint("status IN ('planned', 'held')", name="status_known"),
+    )
+
+    @property
+    def held(self) -> bool:
+        return self.status == "held"
+
+
+class ActionItem(db.Model):
+    """Something agreed in a one-on-one; open items return in the rep's next meetings until done."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # The meeting in which it was agreed.
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Meeting.id, ondelete="CASCADE"), index=True)
+    description: so.Mapped[str] = so.mapped_column(sa.Text)
+    owner: so.Mapped[str] = so.mapped_column(sa.String(8), default="rep")
+    due_on: so.Mapped[date | None]
+    done_at: so.Mapped[datetime | None]
+    # The meeting on whose page it was ticked off (it stays visible there, done).
+    done_meeting_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey(Meeting.id, ondelete="SET NULL"), index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    meeting: so.Mapped[Meeting] = so.relationship(foreign_keys=[meeting_id])
+
+    __table_args__ = (sa.CheckConstraint("owner IN ('manager', 'rep')", name="owner_known"),)
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+class AgendaItem(db.Model):
+    """One point of a meeting's agenda, generated (``source_key`` set) or added by the manager."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Meeting.id, ondelete="CASCADE"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(12))
+    # 1 open actions, 2 deals, 3 development topic, 4 the manager's focus.
+    part: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    title: so.Mapped[str] = so.mapped_column(sa.String(255))
+    body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    deal_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey(Deal.id, ondelete="SET NULL"), index=True)
+    action_item_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey(ActionItem.id, ondelete="CASCADE"), index=True
+    )
+    # What generated the item ("deal:42", "action:7", "development", ...); regeneration matches on it.
+    source_key: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    # Reason codes of a deal item (see assessments.agenda.REASONS).
+    reasons: so.Mapped[list | None] = so.mapped_column(sa.JSON)
+    # Set when the manager changed the title or text: regeneration keeps them.
+    edited: so.Mapped[bool] = so.mapped_column(default=False)
+    # Set when the manager took the item off the agenda: regeneration does not bring it back.
+    removed: so.Mapped[bool] = so.mapped_column(default=False)
+    # Only the manager sees a private note; a shared note is for the rep too and is printed.
+    private_note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    shared_note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    meeting: so.Mapped[Meeting] = so.relationship(back_populates="items")
+    deal: so.Mapped[Deal | None] = so.relationship()
+    action_item: so.Mapped[ActionItem | None] = so.relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("meeting_id", "source_key", name="uq_agenda_item_source"),
+        sa.CheckConstraint("part BETWEEN 1 AND 4", name="part_range"),
+    )

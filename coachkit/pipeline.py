@@ -206,7 +206,10 @@ def pipeline_statement(manager: User, query: PipelineQuery, today: date):
     column = sort_columns[query.sort]
     descending = query.direction == "desc"
     ordered = column.desc() if descending else column.asc()
-    if query.sort != "expected_close":
+    if query.sort == "expected_close" and descending:
+        # close_key writes a blank date as the last possible day: descending, blanks would come first.
+        ordered = Deal.expected_close.desc().nulls_last()
+    elif query.sort != "expected_close":
         # Blank values last in both directions; close_key has no blanks, so its
         # order (the default view) comes straight from the pipeline index.
         ordered = ordered.nulls_last()

@@ -37,13 +37,27 @@ COLUMN_ALIASES = {
 }
 
 
+# Plain English texts of the message keys, for the command line (the web pages translate their own).
+CLI_MESSAGES = {
+    "team.columns_missing": "This file has no column for the rep and one for the manager. Columns found: {headers}.",
+    "team.row_incomplete": "The rep or the manager is empty.",
+    "team.manager_email_missing": "The manager has no email address; give --email-domain to make one.",
+    "team.manager_email_invalid": "The manager's email address is not valid.",
+    "team.not_importable": "Nothing was imported: fix the rows listed first.",
+}
+
+
+def cli_message(key: str, params: dict | None = None) -> str:
+    return CLI_MESSAGES.get(key, key).format(**(params or {}))
+
+
 class TeamImportError(ValueError):
     """The file cannot be a team list; ``key`` is a message key for the view."""
 
     def __init__(self, key: str, **params):
         self.key = key
         self.params = params
-        super().__init__(key)
+        super().__init__(cli_message(key, params))
 
 
 @dataclass

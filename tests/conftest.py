@@ -6,6 +6,7 @@ except under ``CI=true``, where a missing database is a failure.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from functools import lru_cache
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 from coachkit import create_app
 from coachkit.extensions import db
@@ -78,6 +82,22 @@ def database_url(request, tmp_path_factory):
         _drop_pg_database(name)
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in an application context of its own, as in production.
+
+    The ``app`` fixture keeps a context open for the test's own database work. Without
+    this, requests would reuse it and share ``g`` (and with it the logged-in user)
+    with each other, even across separate clients.
+    """
+
+    def open(self, *args, **kwargs):
+        def run():
+            _cv_app.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+
+        return contextvars.copy_context().run(run)
+
+
 def _empty_all_tables() -> None:
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
@@ -87,6 +107,7 @@ def _empty_all_tables() -> None:
 @pytest.fixture
 def app(database_url):
     app = create_app(config_for(database_url))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _empty_all_tables()
         yield app
@@ -99,6 +120,7 @@ def app(database_url):
 def csrf_app(database_url):
     """The app with CSRF protection switched on, as in production."""
     app = create_app(config_for(database_url, WTF_CSRF_ENABLED=True))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _empty_all_tables()
         yield app

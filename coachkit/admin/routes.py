@@ -116,7 +116,7 @@ def reset_link(user_id: int):
 
 TEAM_MESSAGES = {
     "team.columns_missing": lambda p: _(
-        "This file has no column for the rep and one for the manager. Columns found: %(headers)s.", **p
+        "This file needs a column with the rep and a column with the manager. Columns found: %(headers)s.", **p
     ),
     "team.row_incomplete": lambda p: _("The rep or the manager is empty."),
     "team.manager_email_missing": lambda p: _(
@@ -168,6 +168,7 @@ def team_import():
 def team_preview(upload_id: int):
     """Preview a team import and apply it: managers are invited, reps created."""
     from coachkit.models import ImportUpload
+    from coachkit.team_import import INVITATION_DAYS
     from coachkit.team_import import apply_team_import
     from coachkit.team_import import plan_team_import
 
@@ -191,7 +192,10 @@ def team_preview(upload_id: int):
             links = [
                 (inv, url_for("auth.reset_password", token=inv.token, _external=True)) for inv in invitations
             ]
-            return render_template("admin/team_done.html", plan=plan, links=links, organisation=organisation)
+            return render_template(
+                "admin/team_done.html", plan=plan, links=links, organisation=organisation,
+                invitation_days=INVITATION_DAYS,
+            )
     return render_template(
         "admin/team_preview.html", plan=plan, upload=upload, organisation=organisation, domain=domain or "",
         form=ActionForm(), team_message=team_message,

@@ -1,6 +1,7 @@
 from flask import render_template
 from flask_login import current_user
 
+from assessments.instruments import get_instrument
 from coachkit import services
 from coachkit.dashboard import bp
 from coachkit.maturity.forms import ConfirmForm
@@ -10,7 +11,10 @@ from coachkit.maturity.forms import ConfirmForm
 def index():
     """Home: a welcome for visitors, the user's next steps once logged in."""
     if not current_user.is_authenticated:
-        return render_template("dashboard/welcome.html")
+        instrument = get_instrument(services.DEFAULT_INSTRUMENT)
+        statements = sum(len(area.statements) for area in instrument.areas)
+        # About 20 seconds per statement, rounded to whole minutes.
+        return render_template("dashboard/welcome.html", statements=statements, minutes=max(1, round(statements / 3)))
     open_one = services.open_assessment(current_user)
     done = services.submitted_assessments(current_user)
     latest = done[-1] if done else None

@@ -295,32 +295,33 @@ def preview(upload_id: int):
     create_reps = form_data.get("create_reps") in ("1", "on", "y")
     choice, key = _key_from(form_data)
     try:
-        table, _unused = ds.read_deal_file(upload.data, upload.filename, currency=current_user.currency, lang=lang)
-        mapping = _mapping_from(form_data, table.headers)
-        table, analysis = ds.read_deal_file(
-            upload.data, upload.filename, mapping=mapping, key=key, currency=current_user.currency, lang=lang
+        table, analysis = ds.read_deal_upload(
+            upload.data, upload.filename, lambda headers: _mapping_from(form_data, headers),
+            key=key, currency=current_user.currency, lang=lang,
         )
     except CrmImportError as exc:
         flash(exc.message(lang), "error")
         return redirect(url_for("deals.upload"))
-    plan = ds.plan_import(current_user, analysis, create_reps=create_reps, lang=lang)
     if request.method == "POST" and request.form.get("action") == "apply":
         if upload.applied_at is not None:
             flash(_("This file has been imported already."), "info")
             return redirect(url_for("deals.pipeline"))
+        # Marked in the import's own transaction; apply_import plans again and writes nothing unless all rows pass.
+        upload.applied_at = utcnow()
+        plan = ds.apply_import(current_user, analysis, create_reps=create_reps, lang=lang)
         if not plan.importable:
+            upload.applied_at = None
             flash(_("Nothing was imported: fix the rejected rows first (or change the mapping)."), "error")
         else:
-            done = ds.apply_import(current_user, analysis, create_reps=create_reps, lang=lang)
-            upload.applied_at = utcnow()
-            db.session.commit()
-            s = done.summary()
+            s = plan.summary()
             flash(
                 _("Import complete: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(reps)d new reps.",
                   create=s["create"], update=s["update"], unchanged=s["unchanged"], reps=s["new_reps"]),
                 "success",
             )
             return redirect(url_for("deals.pipeline"))
+    else:
+        plan = ds.plan_import(current_user, analysis, create_reps=create_reps, lang=lang)
     if request.method == "POST" and request.form.get("action") == "report":
         return _dry_run_csv(upload, plan)
     rejected = [r for r in plan.rows if r.action == "rejected"]
