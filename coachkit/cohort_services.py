@@ -328,36 +328,10 @@ def save_observer_answers(member: CohortMember, answers: dict[str, int]) -> None
     :raise AnswerError: for unknown statement ids or values outside 1..5.
     """
     validate_answers(instrument_of(member.cohort), answers)
-    if not answers:
-        return
-    for attempt in range(2):
-        existing = {
-            row.statement_id: row
-            for row in db.session.scalars(
-                sa.select(ObserverAnswer).where(
-                    ObserverAnswer.member_id == member.id, ObserverAnswer.statement_id.in_(list(answers))
-                )
-            )
-        }
-        now = utcnow()
-        for statement_id, value in answers.items():
-            row = existing.get(statement_id)
-            if row is None:
-                db.session.add(
-                    ObserverAnswer(member_id=member.id, statement_id=statement_id, value=value, updated_at=now)
-                )
-            elif row.value != value:
-                row.value = value
-                row.updated_at = now
-        member.observer_updated_at = now
-        try:
-            db.session.commit()
-            return
-        except sa.exc.IntegrityError:
-            # The same page saved from a second tab a moment ago: retry as an update.
-            db.session.rollback()
-            if attempt:
-                raise
+    services.upsert_ratings(
+        ObserverAnswer, ObserverAnswer.member_id, member.id, answers,
+        lambda now: setattr(member, "observer_updated_at", now),
+    )
 
 
 # ---------------------------------------------------------------- the group's data

@@ -301,7 +301,8 @@ def cached(manager: User, today: date, name: str, compute):
     The key holds ``pipeline_version``, which every write to the manager's deals
     raises, so a stale result is never served, in any worker process.
     """
-    key = (manager.id, manager.pipeline_version, manager.currency, today, name)
+    # The database URL keeps figures of one database from ever serving another (tests, several sites).
+    key = (db.engine.url.render_as_string(), manager.id, manager.pipeline_version, manager.currency, today, name)
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
@@ -310,6 +311,10 @@ def cached(manager: User, today: date, name: str, compute):
     if len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
     return value
+
+
+def clear_cache() -> None:
+    _cache.clear()
 
 
 def rep_summaries(manager: User, today: date) -> list[RepSummary]:
@@ -352,7 +357,7 @@ def _rep_summaries(manager: User, today: date) -> list[RepSummary]:
         .outerjoin(Rep, Deal.rep_id == Rep.id)
         .where(open_deals(manager))
         .group_by(Deal.rep_id, Rep.name)
-        .order_by(Rep.name)
+        .order_by(Rep.name.nulls_last())
     )
     return [
         RepSummary(

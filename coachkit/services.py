@@ -81,33 +81,45 @@ def save_answers(assessment: Assessment, answers: dict[str, int]) -> None:
     if assessment.submitted:
         raise ValueError("answers of a submitted assessment are locked")
     validate_answers(instrument_of(assessment), answers)
+    upsert_ratings(
+        Answer, Answer.assessment_id, assessment.id, answers, lambda now: setattr(assessment, "updated_at", now)
+    )
+
+
+def upsert_ratings(model, owner_column, owner_id: int, answers: dict[str, int], touch) -> None:
+    """Insert or update one row per statement for one owner, then commit.
+
+    Shared by self-assessment answers and observer ratings: both are rows of
+    ``(owner, statement_id, value, updated_at)`` with one row per statement.
+
+    :param model: the row class (with ``statement_id``, ``value``, ``updated_at``).
+    :param owner_column: the column that ties a row to its owner.
+    :param touch: called with the save time, to stamp the owner.
+    """
     if not answers:
         return
     for attempt in range(2):
         existing = {
-            a.statement_id: a
-            for a in db.session.scalars(
-                sa.select(Answer).where(
-                    Answer.assessment_id == assessment.id, Answer.statement_id.in_(list(answers))
-                )
+            row.statement_id: row
+            for row in db.session.scalars(
+                sa.select(model).where(owner_column == owner_id, model.statement_id.in_(list(answers)))
             )
         }
         now = utcnow()
         for statement_id, value in answers.items():
             row = existing.get(statement_id)
             if row is None:
-                db.session.add(
-                    Answer(assessment_id=assessment.id, statement_id=statement_id, value=value, updated_at=now)
-                )
+                fields = {owner_column.key: owner_id, "statement_id": statement_id, "value": value, "updated_at": now}
+                db.session.add(model(**fields))
             elif row.value != value:
                 row.value = value
                 row.updated_at = now
-        assessment.updated_at = now
+        touch(now)
         try:
             db.session.commit()
             return
         except sa.exc.IntegrityError:
-            # Another request inserted the same answer a moment ago: retry as an update.
+            # The same page saved from another tab a moment ago: retry as an update.
             db.session.rollback()
             if attempt:
                 raise

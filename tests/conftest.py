@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from coachkit import create_app
+from coachkit.pipeline import clear_cache as clear_pipeline_cache
 from coachkit.extensions import db
 from config import TestingConfig
 
@@ -110,6 +110,7 @@ def app(database_url):
     app.test_client_class = FreshContextClient
     with app.app_context():
         _empty_all_tables()
+        clear_pipeline_cache()
         yield app
         db.session.remove()
         _empty_all_tables()
@@ -123,6 +124,7 @@ def csrf_app(database_url):
     app.test_client_class = FreshContextClient
     with app.app_context():
         _empty_all_tables()
+        clear_pipeline_cache()
         yield app
         db.session.remove()
         _empty_all_tables()

@@ -139,7 +139,7 @@ def page(assessment_id: int, number: int):
             400,
         )
     valid = form.validate()
-    if _has_bad_values(form):
+    if _has_bad_values(form) or _has_repeated_answers(request.form):
         return render_page(assessment, number, form, _("Some answers were not valid. Nothing was saved."), 400)
     try:
         services.save_answers(assessment, answers_from(form, area))
@@ -158,6 +158,11 @@ def page(assessment_id: int, number: int):
     if number < len(instrument.areas) and action == "next":
         return redirect(url_for("maturity.page", assessment_id=assessment.id, number=number + 1))
     return redirect(url_for("maturity.review", assessment_id=assessment.id))
+
+
+def _has_repeated_answers(formdata) -> bool:
+    """True when a statement got more than one value: a browser sends one per radio group, so it was tampered with."""
+    return any(len(formdata.getlist(name)) > 1 for name in formdata if name.startswith("q_"))
 
 
 def _has_bad_values(form) -> bool:
