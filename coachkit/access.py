@@ -7,13 +7,23 @@ from coachkit.extensions import db
 from coachkit.models import Assessment
 from coachkit.models import PlanAction
 from coachkit.models import PlanGoal
+from coachkit.models import Rep
+
+
+def owned(model, object_id: int, owner_column: str = "manager_id"):
+    """The row of ``model`` with this id when the current user owns it; a 404 otherwise."""
+    row = db.session.get(model, object_id)
+    if row is None or getattr(row, owner_column) != current_user.id:
+        abort(404)
+    return row
+
+
+def own_rep(rep_id: int) -> Rep:
+    return owned(Rep, rep_id)
 
 
 def own_assessment(assessment_id: int) -> Assessment:
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None or assessment.user_id != current_user.id:
-        abort(404)
-    return assessment
+    return owned(Assessment, assessment_id, "user_id")
 
 
 def own_goal(goal_id: int) -> PlanGoal:

@@ -18,6 +18,8 @@ from flask_login import login_required
 
 from coachkit import coaching_services as cs
 from coachkit import deal_services as ds
+from coachkit.access import own_rep
+from coachkit.access import owned
 from coachkit.coaching import bp
 from coachkit.coaching.context import calendar_event
 from coachkit.coaching.context import meeting_context
@@ -40,17 +42,13 @@ from coachkit.ics import build_ics
 from coachkit.models import ActionItem
 from coachkit.models import AgendaItem
 from coachkit.models import Meeting
-from coachkit.models import Rep
 from coachkit.models import utcnow
 
 # ---------------------------------------------------------------- access: anything not the manager's own is a 404
 
 
 def own_meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.manager_id != current_user.id:
-        abort(404)
-    return meeting
+    return owned(Meeting, meeting_id)
 
 
 def own_item(meeting: Meeting, item_id: int) -> AgendaItem:
@@ -66,13 +64,6 @@ def own_action(meeting: Meeting, action_id: int) -> ActionItem:
     if action is None or action.meeting.manager_id != current_user.id or action.meeting.rep_id != meeting.rep_id:
         abort(404)
     return action
-
-
-def own_rep(rep_id: int) -> Rep:
-    rep = db.session.get(Rep, rep_id)
-    if rep is None or rep.manager_id != current_user.id:
-        abort(404)
-    return rep
 
 
 def _to_local(moment: datetime) -> datetime:

@@ -2,7 +2,6 @@ import csv
 import io
 
 from flask import Response
-from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -15,6 +14,8 @@ from flask_login import login_required
 from assessments.errors import AnswerError
 from coachkit import deal_services as ds
 from coachkit import pipeline as pl
+from coachkit.access import own_rep
+from coachkit.access import owned
 from coachkit.crm_import import TARGET_FIELDS
 from coachkit.crm_import import CrmImportError
 from coachkit.deals import bp
@@ -35,31 +36,17 @@ from coachkit.extensions import db
 from coachkit.i18n import current_language
 from coachkit.models import Deal
 from coachkit.models import ImportUpload
-from coachkit.models import Rep
 from coachkit.models import utcnow
 
 PREVIEW_ROWS = 200
 
 
 def own_deal(deal_id: int) -> Deal:
-    deal = db.session.get(Deal, deal_id)
-    if deal is None or deal.manager_id != current_user.id:
-        abort(404)
-    return deal
-
-
-def own_rep(rep_id: int) -> Rep:
-    rep = db.session.get(Rep, rep_id)
-    if rep is None or rep.manager_id != current_user.id:
-        abort(404)
-    return rep
+    return owned(Deal, deal_id)
 
 
 def own_upload(upload_id: int) -> ImportUpload:
-    upload = db.session.get(ImportUpload, upload_id)
-    if upload is None or upload.manager_id != current_user.id:
-        abort(404)
-    return upload
+    return owned(ImportUpload, upload_id)
 
 
 def rep_choices() -> list[tuple[int, str]]:
