@@ -6,7 +6,7 @@ from dotenv import load_dotenv
 BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
-DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (refused in production)
 
 
 def _database_url() -> str:
@@ -61,7 +61,7 @@ class ProductionConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret-key"
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
     # The suite points this at a temporary SQLite file or a PostgreSQL database of its own.
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False

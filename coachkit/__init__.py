@@ -2,13 +2,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import Config
-from config import config_from_env
 from coachkit.extensions import babel
 from coachkit.extensions import csrf
 from coachkit.extensions import db
 from coachkit.extensions import login_manager
 from coachkit.extensions import migrate
+from config import Config
+from config import config_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -70,22 +70,22 @@ def radar_svg(
         )
     for i, label in enumerate(axes):
         x, y = _point(cx, cy, radius, i, count)
-        parts.append(
-            f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#c8ccd4" stroke-width="1"/>'
-        )
+        parts.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#c8ccd4" stroke-width="1"/>')
         tx, ty = _point(cx, cy, radius + 18, i, count)
         anchor = "middle" if abs(tx - cx) < 1 else ("start" if tx > cx else "end")
         lines = _wrap(label)
         # Labels above the chart grow upwards, the others downwards.
-        first = ty - 6 - 20 * (len(lines) - 1) if ty < cy - 1 else (ty + 16 if ty > cy + 1 else ty + 5 - 10 * (len(lines) - 1))
+        first = (
+            ty - 6 - 20 * (len(lines) - 1)
+            if ty < cy - 1
+            else (ty + 16 if ty > cy + 1 else ty + 5 - 10 * (len(lines) - 1))
+        )
         # The space closing a wrapped line keeps the label's text whole for screen readers and searches.
         tspans = "".join(
             f'<tspan x="{tx:.1f}" y="{first + 20 * n:.1f}">{escape(line)}{" " if n < len(lines) - 1 else ""}</tspan>'
             for n, line in enumerate(lines)
         )
-        parts.append(
-            f'<text class="radar-label" text-anchor="{anchor}" font-size="18" fill="#1f2430">{tspans}</text>'
-        )
+        parts.append(f'<text class="radar-label" text-anchor="{anchor}" font-size="18" fill="#1f2430">{tspans}</text>')
     for s in series:
         pts = []
         for i, value in enumerate(s.values):

@@ -173,14 +173,29 @@ def report_agenda(meeting_id: int, output: Path, lang: str | None, private: bool
 @click.option("--manager", "email", required=True, help="Email address of the manager whose pipeline this is.")
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
 @click.option("--create-reps", is_flag=True, help="Add reps named in the file who are not in the team yet.")
-@click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='JSON file mapping fields to column headers, e.g. {"external_id": "Opportunity ID"}.')
-@click.option("--key", type=click.Choice(["external_id", "title,account", "title,account,created"]),
-              default="external_id", show_default=True, help="What matches a row to a deal imported before.")
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="en", show_default=True,
-              help="Language of the report and default number/date order for undecided columns.")
-def import_deals(file: Path, email: str, dry_run: bool, create_reps: bool, mapping_path: Path | None, key: str,
-                 lang: str) -> None:
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON file mapping fields to column headers, e.g. {"external_id": "Opportunity ID"}.',
+)
+@click.option(
+    "--key",
+    type=click.Choice(["external_id", "title,account", "title,account,created"]),
+    default="external_id",
+    show_default=True,
+    help="What matches a row to a deal imported before.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["nl", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the report and default number/date order for undecided columns.",
+)
+def import_deals(
+    file: Path, email: str, dry_run: bool, create_reps: bool, mapping_path: Path | None, key: str, lang: str
+) -> None:
     """Import deals from a CRM export (CSV or XLSX), completely or not at all.
 
     Exits with status 1 when nothing can be imported.
@@ -197,8 +212,12 @@ def import_deals(file: Path, email: str, dry_run: bool, create_reps: bool, mappi
     try:
         mapping = load_mapping(mapping_path) if mapping_path else None
         _table, analysis = ds.read_deal_file(
-            file.read_bytes(), file.name, mapping=mapping,
-            key=tuple(key.split(",")) if "," in key else key, currency=manager.currency, lang=lang,
+            file.read_bytes(),
+            file.name,
+            mapping=mapping,
+            key=tuple(key.split(",")) if "," in key else key,
+            currency=manager.currency,
+            lang=lang,
         )
     except CrmImportError as exc:
         click.echo(f"cannot import {file}: {exc.message(lang)}", err=True)
@@ -254,4 +273,6 @@ def import_teams(file: Path, organisation: str, email_domain: str | None, base_u
 
     with current_app.test_request_context(base_url=base_url):
         for inv in invitations:
-            click.echo(f"  invite {inv.name} <{inv.email}>: {url_for('auth.reset_password', token=inv.token, _external=True)}")
+            click.echo(
+                f"  invite {inv.name} <{inv.email}>: {url_for('auth.reset_password', token=inv.token, _external=True)}"
+            )

@@ -329,7 +329,10 @@ def save_observer_answers(member: CohortMember, answers: dict[str, int]) -> None
     """
     validate_answers(instrument_of(member.cohort), answers)
     services.upsert_ratings(
-        ObserverAnswer, ObserverAnswer.member_id, member.id, answers,
+        ObserverAnswer,
+        ObserverAnswer.member_id,
+        member.id,
+        answers,
         lambda now: setattr(member, "observer_updated_at", now),
     )
 

@@ -44,9 +44,7 @@ def today() -> date:
 
 def commit_pipeline(manager_id: int) -> None:
     """Commit a change to a manager's team or deals and mark cached pipeline figures stale."""
-    db.session.execute(
-        sa.update(User).where(User.id == manager_id).values(pipeline_version=User.pipeline_version + 1)
-    )
+    db.session.execute(sa.update(User).where(User.id == manager_id).values(pipeline_version=User.pipeline_version + 1))
     db.session.commit()
 
 
@@ -185,9 +183,7 @@ def create_deal(manager: User, **values) -> Deal:
     external_id = (values.pop("external_id", None) or "").strip()
     if not external_id:
         external_id = f"CK-{utcnow():%Y%m%d%H%M%S%f}"
-    if db.session.scalar(
-        sa.select(Deal.id).where(Deal.manager_id == manager.id, Deal.external_id == external_id)
-    ):
+    if db.session.scalar(sa.select(Deal.id).where(Deal.manager_id == manager.id, Deal.external_id == external_id)):
         raise DealError("external_id_exists")
     _check_rep(manager, values.get("rep_id"))
     values.setdefault("status", "open")
@@ -492,26 +488,28 @@ def apply_import(manager: User, analysis: Analysis, *, create_reps: bool, lang: 
             rep = reps.get(rep_key(parsed.owner)) if parsed.owner else None
             if action == "create":
                 # Plain rows for one bulk insert: thousands of ORM objects would take seconds.
-                created.append(dict(
-                    manager_id=manager.id,
-                    external_id=new_external_id(parsed, key_fields),
-                    title=(parsed.title or _display_key(parsed, key_fields))[:255],
-                    account=parsed.account,
-                    rep_id=rep.id if rep else None,
-                    value=parsed.value,
-                    currency=parsed.currency,
-                    stage=parsed.stage,
-                    status=parsed.status,
-                    created_on=parsed.created,
-                    expected_close=parsed.expected_close,
-                    # A bulk insert runs no ORM events: set what Deal's before_insert hook would.
-                    close_key=parsed.expected_close or date.max,
-                    closed_on=(parsed.closed or parsed.expected_close) if parsed.status != "open" else None,
-                    notes=parsed.notes,
-                    created_at=now,
-                    updated_at=now,
-                    flag_timing_risk=parsed.status == "open" and parsed.expected_close is None,
-                ))
+                created.append(
+                    dict(
+                        manager_id=manager.id,
+                        external_id=new_external_id(parsed, key_fields),
+                        title=(parsed.title or _display_key(parsed, key_fields))[:255],
+                        account=parsed.account,
+                        rep_id=rep.id if rep else None,
+                        value=parsed.value,
+                        currency=parsed.currency,
+                        stage=parsed.stage,
+                        status=parsed.status,
+                        created_on=parsed.created,
+                        expected_close=parsed.expected_close,
+                        # A bulk insert runs no ORM events: set what Deal's before_insert hook would.
+                        close_key=parsed.expected_close or date.max,
+                        closed_on=(parsed.closed or parsed.expected_close) if parsed.status != "open" else None,
+                        notes=parsed.notes,
+                        created_at=now,
+                        updated_at=now,
+                        flag_timing_risk=parsed.status == "open" and parsed.expected_close is None,
+                    )
+                )
             elif action == "update":
                 _apply_update(existing[row.deal_id], parsed, mapped, rep)
         db.session.flush()

@@ -68,9 +68,7 @@ def demo_answers(profile: dict[str, int], variation: int) -> dict[str, int]:
 
 
 def ensure_assessments(user: User) -> None:
-    has_any = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Assessment).where(Assessment.user_id == user.id)
-    )
+    has_any = db.session.scalar(sa.select(sa.func.count()).select_from(Assessment).where(Assessment.user_id == user.id))
     if has_any:
         return
     today = date.today()
@@ -84,19 +82,31 @@ def ensure_assessments(user: User) -> None:
     priorities = list((latest.result or {}).get("priorities") or ["coaching"])
     texts = {
         "nl": [
-            ("Ik stel in elk één-op-één eerst vragen voordat ik advies geef.",
-             "Elke week één gesprek opnemen en terugluisteren hoe vaak ik zelf het antwoord geef", 30),
-            ("Elke verkoper heeft een persoonlijk ontwikkelplan dat we samen bijhouden.",
-             "Met elke verkoper één ontwikkeldoel voor dit kwartaal afspreken", 60),
+            (
+                "Ik stel in elk één-op-één eerst vragen voordat ik advies geef.",
+                "Elke week één gesprek opnemen en terugluisteren hoe vaak ik zelf het antwoord geef",
+                30,
+            ),
+            (
+                "Elke verkoper heeft een persoonlijk ontwikkelplan dat we samen bijhouden.",
+                "Met elke verkoper één ontwikkeldoel voor dit kwartaal afspreken",
+                60,
+            ),
         ],
         "en": [
-            ("In every one-on-one I ask questions before I give advice.",
-             "Record one conversation a week and count how often I give the answer myself", 30),
-            ("Every rep has a personal development plan that we keep up together.",
-             "Agree one development goal for this quarter with each rep", 60),
+            (
+                "In every one-on-one I ask questions before I give advice.",
+                "Record one conversation a week and count how often I give the answer myself",
+                30,
+            ),
+            (
+                "Every rep has a personal development plan that we keep up together.",
+                "Agree one development goal for this quarter with each rep",
+                60,
+            ),
         ],
     }[user.language if user.language in ("nl", "en") else "en"]
-    for area_id, (goal, action, days) in zip(priorities * 2, texts):
+    for area_id, (goal, action, days) in zip(priorities * 2, texts, strict=False):
         services.add_goal(latest, area_id, goal, action, today + timedelta(days=days))
 
 
@@ -198,10 +208,14 @@ DEMO_ACTIONS = {
     ),
 }
 DEMO_NOTES = {
-    "nl": ("Daan wil eerst zelf de beslisser spreken; ik ga alleen mee als hij dat vraagt.",
-           "Daan twijfelt of het budget dit jaar nog vrijkomt."),
-    "en": ("Daan wants to meet the decision maker himself first; I only join if he asks.",
-           "Daan doubts the budget will be released this year."),
+    "nl": (
+        "Daan wil eerst zelf de beslisser spreken; ik ga alleen mee als hij dat vraagt.",
+        "Daan twijfelt of het budget dit jaar nog vrijkomt.",
+    ),
+    "en": (
+        "Daan wants to meet the decision maker himself first; I only join if he asks.",
+        "Daan doubts the budget will be released this year.",
+    ),
 }
 
 
@@ -231,5 +245,6 @@ def ensure_one_on_one(user: User) -> None:
         action = cs.add_action(meeting, text, owner, today + timedelta(days=days))
         if done:
             cs.set_action_done(action, True, meeting)
-    cs.close_meeting(meeting, datetime.combine(today + timedelta(days=3), time(8, 30)),
-                     now=held_at + timedelta(minutes=45))
+    cs.close_meeting(
+        meeting, datetime.combine(today + timedelta(days=3), time(8, 30)), now=held_at + timedelta(minutes=45)
+    )

@@ -20,8 +20,10 @@ def register_error_handlers(app: Flask) -> None:
             from coachkit.maturity.routes import render_expired_page
 
             return render_expired_page(
-                _("This page was open for a long time and its security check expired. "
-                  "Your answers are shown again: check them and save once more.")
+                _(
+                    "This page was open for a long time and its security check expired. "
+                    "Your answers are shown again: check them and save once more."
+                )
             )
         return render_template("errors/csrf.html"), 400
 

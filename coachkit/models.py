@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ from coachkit.extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 ROLES = ("manager", "trainer", "admin")
@@ -113,9 +115,7 @@ class PlanGoal(db.Model):
     """A development-plan goal for one priority area of a submitted assessment."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    assessment_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey(Assessment.id, ondelete="CASCADE"), index=True
-    )
+    assessment_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(Assessment.id, ondelete="CASCADE"), index=True)
     area_id: so.Mapped[str] = so.mapped_column(sa.String(40))
     position: so.Mapped[int] = so.mapped_column(default=0)
     goal: so.Mapped[str] = so.mapped_column(sa.Text)

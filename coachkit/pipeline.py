@@ -184,8 +184,13 @@ def pipeline_conditions(manager: User, query: PipelineQuery, today: date) -> lis
         conditions.append(Deal.expected_close.between(start, end))
     if query.search:
         like = f"%{query.search.lower()}%"
-        conditions.append(sa.or_(sa.func.lower(Deal.title).like(like), sa.func.lower(Deal.account).like(like),
-                                 sa.func.lower(Deal.external_id).like(like)))
+        conditions.append(
+            sa.or_(
+                sa.func.lower(Deal.title).like(like),
+                sa.func.lower(Deal.account).like(like),
+                sa.func.lower(Deal.external_id).like(like),
+            )
+        )
     return conditions
 
 
@@ -214,8 +219,12 @@ def pipeline_statement(manager: User, query: PipelineQuery, today: date):
         # order (the default view) comes straight from the pipeline index.
         ordered = ordered.nulls_last()
     return (
-        sa.select(Deal, Rep.name.label("rep_name"), overdue_expr(today).label("overdue"),
-                  timing_expr(today).label("timing_now"))
+        sa.select(
+            Deal,
+            Rep.name.label("rep_name"),
+            overdue_expr(today).label("overdue"),
+            timing_expr(today).label("timing_now"),
+        )
         .outerjoin(Rep, Deal.rep_id == Rep.id)
         .where(*conditions)
         .order_by(ordered, Deal.id.desc() if descending else Deal.id)
@@ -336,8 +345,10 @@ def _rep_summaries(manager: User, today: date) -> list[RepSummary]:
             sa.func.coalesce(
                 sa.func.sum(
                     sa.case(
-                        (sa.and_(own_currency, Deal.chance_to_win.is_not(None)),
-                         Deal.value * Deal.chance_to_win * timing_now / 10000.0),
+                        (
+                            sa.and_(own_currency, Deal.chance_to_win.is_not(None)),
+                            Deal.value * Deal.chance_to_win * timing_now / 10000.0,
+                        ),
                         else_=0,
                     )
                 ),
@@ -361,11 +372,21 @@ def _rep_summaries(manager: User, today: date) -> list[RepSummary]:
     )
     return [
         RepSummary(
-            rep_id=row[0], rep_name=row[1], deals=row[2], value=float(row[3] or 0), weighted=float(row[4] or 0),
+            rep_id=row[0],
+            rep_name=row[1],
+            deals=row[2],
+            value=float(row[3] or 0),
+            weighted=float(row[4] or 0),
             analysed=int(row[5] or 0),
-            avg_qualification=_f(row[6]), avg_chance_to_win=_f(row[7]), avg_reliability=_f(row[8]),
-            avg_timing=_f(row[9]), needs_help=int(row[10] or 0), walk_away=int(row[11] or 0),
-            timing_risk=int(row[12] or 0), overdue=int(row[13] or 0), foreign=int(row[14] or 0),
+            avg_qualification=_f(row[6]),
+            avg_chance_to_win=_f(row[7]),
+            avg_reliability=_f(row[8]),
+            avg_timing=_f(row[9]),
+            needs_help=int(row[10] or 0),
+            walk_away=int(row[11] or 0),
+            timing_risk=int(row[12] or 0),
+            overdue=int(row[13] or 0),
+            foreign=int(row[14] or 0),
         )
         for row in db.session.execute(stmt)
     ]
@@ -381,7 +402,8 @@ def stages(manager: User, today: date) -> list[str]:
 
 def _stages(manager: User) -> list[str]:
     return [
-        s for s in db.session.scalars(
+        s
+        for s in db.session.scalars(
             sa.select(Deal.stage).where(open_deals(manager), Deal.stage.is_not(None)).distinct().order_by(Deal.stage)
         )
     ]

@@ -28,8 +28,18 @@ INVITATION_DAYS = 14
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 COLUMN_ALIASES = {
-    "rep": ("sales agent", "rep", "sales rep", "salesperson", "verkoper", "account manager", "accountmanager",
-            "medewerker", "name", "naam"),
+    "rep": (
+        "sales agent",
+        "rep",
+        "sales rep",
+        "salesperson",
+        "verkoper",
+        "account manager",
+        "accountmanager",
+        "medewerker",
+        "name",
+        "naam",
+    ),
     "manager": ("manager", "sales manager", "team manager", "teamleider", "teamlead", "leidinggevende"),
     "manager_email": ("manager email", "manager e mail", "e mail manager", "email manager"),
     "rep_email": ("rep email", "email", "e mail", "sales agent email", "verkoper email", "e mail verkoper"),
@@ -110,7 +120,7 @@ def plan_team_import(data: bytes, filename: str, *, email_domain: str | None) ->
     index = {target: table.headers.index(header) for target, header in columns.items()}
     managers: dict[str, PlannedManager] = {}
     errors: list[tuple[int, str]] = []
-    for row, number in zip(table.rows, table.row_numbers):
+    for row, number in zip(table.rows, table.row_numbers, strict=True):
         rep = re.sub(r"\s+", " ", row[index["rep"]]).strip()
         manager = re.sub(r"\s+", " ", row[index["manager"]]).strip()
         email = row[index["manager_email"]].strip().lower() if "manager_email" in index else ""
@@ -130,9 +140,11 @@ def plan_team_import(data: bytes, filename: str, *, email_domain: str | None) ->
             planned = managers[email] = PlannedManager(name=manager, email=email, exists=False)
         if rep_key(rep) not in {rep_key(r) for r in planned.reps}:
             planned.reps.append(rep)
-    existing_users = {
-        u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(list(managers))))
-    } if managers else {}
+    existing_users = (
+        {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(list(managers))))}
+        if managers
+        else {}
+    )
     for email, planned in managers.items():
         user = existing_users.get(email)
         planned.exists = user is not None

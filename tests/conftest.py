@@ -18,8 +18,8 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from coachkit import create_app
-from coachkit.pipeline import clear_cache as clear_pipeline_cache
 from coachkit.extensions import db
+from coachkit.pipeline import clear_cache as clear_pipeline_cache
 from config import TestingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,10 +152,15 @@ def password_hash() -> str:
 def make_user(app):
     from coachkit.models import User
 
-    def make(email: str = "manager@example.com", *, name: str = "Mila Manager", role: str = "manager",
-             language: str = "en", active: bool = True) -> User:
-        user = User(email=email, name=name, role=role, language=language, active=active,
-                    password_hash=password_hash())
+    def make(
+        email: str = "manager@example.com",
+        *,
+        name: str = "Mila Manager",
+        role: str = "manager",
+        language: str = "en",
+        active: bool = True,
+    ) -> User:
+        user = User(email=email, name=name, role=role, language=language, active=active, password_hash=password_hash())
         db.session.add(user)
         db.session.commit()
         return user

@@ -119,9 +119,7 @@ TEAM_MESSAGES = {
         "This file needs a column with the rep and a column with the manager. Columns found: %(headers)s.", **p
     ),
     "team.row_incomplete": lambda p: _("The rep or the manager is empty."),
-    "team.manager_email_missing": lambda p: _(
-        "The manager has no email address; fill in an email domain to make one."
-    ),
+    "team.manager_email_missing": lambda p: _("The manager has no email address; fill in an email domain to make one."),
     "team.manager_email_invalid": lambda p: _("The manager's email address is not valid."),
     "team.not_importable": lambda p: _("Nothing was imported: fix the rows listed below first."),
 }
@@ -157,8 +155,12 @@ def team_import():
             db.session.add(upload)
             db.session.commit()
             return redirect(
-                url_for("admin.team_preview", upload_id=upload.id, organisation=form.organisation.data,
-                        domain=form.email_domain.data or "")
+                url_for(
+                    "admin.team_preview",
+                    upload_id=upload.id,
+                    organisation=form.organisation.data,
+                    domain=form.email_domain.data or "",
+                )
             )
     return render_template("admin/team_import.html", form=form), (400 if form.errors else 200)
 
@@ -189,14 +191,20 @@ def team_preview(upload_id: int):
             invitations = apply_team_import(plan, organisation)
             upload.applied_at = utcnow()
             db.session.commit()
-            links = [
-                (inv, url_for("auth.reset_password", token=inv.token, _external=True)) for inv in invitations
-            ]
+            links = [(inv, url_for("auth.reset_password", token=inv.token, _external=True)) for inv in invitations]
             return render_template(
-                "admin/team_done.html", plan=plan, links=links, organisation=organisation,
+                "admin/team_done.html",
+                plan=plan,
+                links=links,
+                organisation=organisation,
                 invitation_days=INVITATION_DAYS,
             )
     return render_template(
-        "admin/team_preview.html", plan=plan, upload=upload, organisation=organisation, domain=domain or "",
-        form=ActionForm(), team_message=team_message,
+        "admin/team_preview.html",
+        plan=plan,
+        upload=upload,
+        organisation=organisation,
+        domain=domain or "",
+        form=ActionForm(),
+        team_message=team_message,
     )

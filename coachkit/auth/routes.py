@@ -144,5 +144,3 @@ def set_language():
             current_user.language = form.language.data
             db.session.commit()
     return redirect(target)
-
-

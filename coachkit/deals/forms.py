@@ -37,7 +37,9 @@ class RepForm(FlaskForm):
 
 class DealForm(FlaskForm):
     external_id = StringField(
-        _l("Deal ID"), validators=[Optional(), Length(max=120)], filters=[strip],
+        _l("Deal ID"),
+        validators=[Optional(), Length(max=120)],
+        filters=[strip],
         description=_l("The ID in your CRM; left empty, CoachKit makes one."),
     )
     title = StringField(_l("Deal"), validators=[DataRequired(), Length(max=255)], filters=[strip])
@@ -53,9 +55,7 @@ class DealForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    status = SelectField(
-        _l("Result"), choices=[("won", _l("Won")), ("lost", _l("Lost")), ("open", _l("Open again"))]
-    )
+    status = SelectField(_l("Result"), choices=[("won", _l("Won")), ("lost", _l("Lost")), ("open", _l("Open again"))])
     closed_on = DateField(_l("Closed on"), validators=[Optional()])
     submit = SubmitField(_l("Save result"))
 
@@ -85,8 +85,7 @@ def analysis_form(instrument: DealInstrument, lang: str, data: dict | None = Non
         setattr(
             AnalysisForm,
             answer_field(question.id),
-            RadioField(question.text.get(lang), choices=ANSWER_CHOICES, default="unknown",
-                       validators=[DataRequired()]),
+            RadioField(question.text.get(lang), choices=ANSWER_CHOICES, default="unknown", validators=[DataRequired()]),
         )
         setattr(
             AnalysisForm,
@@ -107,7 +106,10 @@ class TeamImportForm(FlaskForm):
     organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=160)], filters=[strip])
     email_domain = StringField(
         _l("Email domain for managers without an email address"),
-        validators=[Optional(), Regexp(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$", message=_l("Use a domain such as example.com."))],
+        validators=[
+            Optional(),
+            Regexp(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$", message=_l("Use a domain such as example.com.")),
+        ],
         filters=[strip],
     )
     file = FileField(_l("Team file (CSV or XLSX)"), validators=[FileRequired(_l("Choose a file to upload."))])

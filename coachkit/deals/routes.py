@@ -174,8 +174,9 @@ def show(deal_id: int):
     latest = ds.latest_analysis(deal)
     if request.method == "POST":
         form = analysis_form(instrument, lang, formdata=request.form)
-        strangers = [k for k in request.form if k.startswith(("a_", "n_"))
-                     and k[2:] not in {q.id for q in instrument.questions}]
+        strangers = [
+            k for k in request.form if k.startswith(("a_", "n_")) and k[2:] not in {q.id for q in instrument.questions}
+        ]
         if strangers or not form.validate():
             flash(_("Some answers were not valid. Nothing was saved."), "error")
             return render_template("deals/show.html", form=form, **deal_context(deal, lang)), 400
@@ -283,8 +284,12 @@ def preview(upload_id: int):
     choice, key = _key_from(form_data)
     try:
         table, analysis = ds.read_deal_upload(
-            upload.data, upload.filename, lambda headers: _mapping_from(form_data, headers),
-            key=key, currency=current_user.currency, lang=lang,
+            upload.data,
+            upload.filename,
+            lambda headers: _mapping_from(form_data, headers),
+            key=key,
+            currency=current_user.currency,
+            lang=lang,
         )
     except CrmImportError as exc:
         flash(exc.message(lang), "error")
@@ -302,8 +307,14 @@ def preview(upload_id: int):
         else:
             s = plan.summary()
             flash(
-                _("Import complete: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(reps)d new reps.",
-                  create=s["create"], update=s["update"], unchanged=s["unchanged"], reps=s["new_reps"]),
+                _(
+                    "Import complete: %(create)d created, %(update)d updated, %(unchanged)d unchanged, "
+                    "%(reps)d new reps.",
+                    create=s["create"],
+                    update=s["update"],
+                    unchanged=s["unchanged"],
+                    reps=s["new_reps"],
+                ),
                 "success",
             )
             return redirect(url_for("deals.pipeline"))
@@ -335,8 +346,17 @@ def _dry_run_csv(upload: ImportUpload, plan) -> Response:
     writer = csv.writer(buffer)
     writer.writerow(["row", "action", "key", "title", "rep", "changes", "reasons"])
     for r in plan.rows:
-        writer.writerow([r.row_number, r.action, _safe(r.key), _safe(r.title or ""), _safe(r.rep or ""),
-                         " ".join(r.changes), _safe("; ".join(r.reasons))])
+        writer.writerow(
+            [
+                r.row_number,
+                r.action,
+                _safe(r.key),
+                _safe(r.title or ""),
+                _safe(r.rep or ""),
+                " ".join(r.changes),
+                _safe("; ".join(r.reasons)),
+            ]
+        )
     name = f"dry-run-{upload.id}.csv"
     return Response(
         "\ufeff" + buffer.getvalue(),
@@ -362,5 +382,3 @@ def kpi_label(kpi: str) -> str:
     from coachkit.deals.labels import KPI_LABELS
 
     return str(KPI_LABELS.get(kpi, kpi))
-
-

@@ -35,11 +35,19 @@ def deal_context(deal: Deal, lang: str) -> dict:
     for kpi, explanation in score.explanations.items():
         explanations[kpi] = {
             "raised": [
-                {"label": label(c.question_id), "answer": str(ANSWER_LABELS.get(c.answer, c.answer)), "effect": c.effect}
+                {
+                    "label": label(c.question_id),
+                    "answer": str(ANSWER_LABELS.get(c.answer, c.answer)),
+                    "effect": c.effect,
+                }
                 for c in explanation.raised
             ],
             "lowered": [
-                {"label": label(c.question_id), "answer": str(ANSWER_LABELS.get(c.answer, c.answer)), "effect": c.effect}
+                {
+                    "label": label(c.question_id),
+                    "answer": str(ANSWER_LABELS.get(c.answer, c.answer)),
+                    "effect": c.effect,
+                }
                 for c in explanation.lowered
             ],
         }
@@ -47,8 +55,7 @@ def deal_context(deal: Deal, lang: str) -> dict:
     coaching = []
     if latest is not None:
         coaching = [
-            {"question": questions[qid].text.get(lang), "coaching": text.get(lang),
-             "knockout": questions[qid].knockout}
+            {"question": questions[qid].text.get(lang), "coaching": text.get(lang), "knockout": questions[qid].knockout}
             for qid, text in deal_scoring.coaching_questions(instrument, latest.answers)
         ]
     analysed = deal_scoring.NOT_ANALYSED not in score.flags
@@ -79,8 +86,16 @@ def forecast_context(manager: User, granularity: str, today: date) -> dict:
     timing_now = timing_expr(today)
     rows = db.session.execute(
         sa.select(
-            Rep.name, Deal.value, Deal.currency, Deal.status, Deal.expected_close, Deal.closed_on,
-            Deal.chance_to_win, timing_now, Deal.reliability, Deal.flag_walk_away,
+            Rep.name,
+            Deal.value,
+            Deal.currency,
+            Deal.status,
+            Deal.expected_close,
+            Deal.closed_on,
+            Deal.chance_to_win,
+            timing_now,
+            Deal.reliability,
+            Deal.flag_walk_away,
         )
         .outerjoin(Rep, Deal.rep_id == Rep.id)
         .where(
@@ -113,9 +128,7 @@ def forecast_context(manager: User, granularity: str, today: date) -> dict:
             Deal.manager_id == manager.id, Deal.status.in_(("won", "lost")), Deal.final_kpis.is_not(None)
         )
     )
-    history = [
-        ((kpis or {}).get("chance_to_win"), status == "won") for status, kpis in closed
-    ]
+    history = [((kpis or {}).get("chance_to_win"), status == "won") for status, kpis in closed]
     reps = sorted({rep for p in forecast.periods for rep in p.reps})
     return {
         "forecast": forecast,

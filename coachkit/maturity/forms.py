@@ -35,9 +35,7 @@ def page_form(instrument: Instrument, area: Area, lang: str, *, require: bool, f
 
     choices = [(p.value, p.label.get(lang)) for p in instrument.scale]
     for statement in area.statements:
-        validators = (
-            [InputRequired(message=_l("Choose an answer for this statement."))] if require else [Optional()]
-        )
+        validators = [InputRequired(message=_l("Choose an answer for this statement."))] if require else [Optional()]
         setattr(
             PageForm,
             field_name(statement.id),

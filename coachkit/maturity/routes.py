@@ -188,7 +188,9 @@ def render_expired_page(message: str):
     if assessment.submitted or not 1 <= number <= len(instrument.areas):
         return redirect(url_for("maturity.resume", assessment_id=assessment.id))
     area = instrument.areas[number - 1]
-    form = page_form(instrument, area, current_language(), require=False, formdata=_carried_formdata(request.form, area))
+    form = page_form(
+        instrument, area, current_language(), require=False, formdata=_carried_formdata(request.form, area)
+    )
     return render_page(assessment, number, form, message, 400)
 
 

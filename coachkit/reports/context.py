@@ -45,7 +45,9 @@ def _development_context(assessment: Assessment, lang: str) -> dict:
     statements = {s.id: s for area in instrument.areas for s in area.statements}
 
     history = [a for a in submitted_assessments(assessment.user) if a.id != assessment.id]
-    history = [a for a in history if a.submitted_at and assessment.submitted_at and a.submitted_at < assessment.submitted_at]
+    history = [
+        a for a in history if a.submitted_at and assessment.submitted_at and a.submitted_at < assessment.submitted_at
+    ]
     previous = history[-1] if history else None
     previous_scores: dict[str, float | None] = {}
     if previous is not None and previous.result:
@@ -88,7 +90,9 @@ def _development_context(assessment: Assessment, lang: str) -> dict:
     titles = {a["id"]: a["title"] for a in areas}
     series = [Series(_("This assessment"), [a["score"] for a in areas], CURRENT_COLOR)]
     if previous is not None:
-        series.insert(0, Series(_("Previous assessment"), [a["previous_score"] for a in areas], PREVIOUS_COLOR, dashed=True))
+        series.insert(
+            0, Series(_("Previous assessment"), [a["previous_score"] for a in areas], PREVIOUS_COLOR, dashed=True)
+        )
     radar = radar_svg(
         [a["title"] for a in areas],
         series,

@@ -4,9 +4,9 @@ from flask import request
 from flask_login import current_user
 from flask_login import login_required
 
+from coachkit.access import own_assessment
 from coachkit.i18n import current_language
 from coachkit.i18n import supported
-from coachkit.access import own_assessment
 from coachkit.reports import bp
 from coachkit.reports.rendering import development_report_html
 from coachkit.reports.rendering import development_report_pdf

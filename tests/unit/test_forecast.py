@@ -226,7 +226,12 @@ def test_win_rate_by_chance_puts_each_closed_deal_in_its_band_and_counts_wins():
     bands = win_rate_by_chance([(10.0, False), (19.9, True), (20.0, True), (85.0, True), (100.0, False), (None, True)])
 
     assert [(b.low, b.deals, b.won) for b in bands] == [
-        (0.0, 2, 1), (20.0, 1, 1), (40.0, 0, 0), (60.0, 0, 0), (80.0, 2, 1), (None, 1, 1)
+        (0.0, 2, 1),
+        (20.0, 1, 1),
+        (40.0, 0, 0),
+        (60.0, 0, 0),
+        (80.0, 2, 1),
+        (None, 1, 1),
     ]
     assert bands[0].win_rate == 50.0
     assert bands[2].win_rate is None

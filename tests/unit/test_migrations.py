@@ -39,23 +39,31 @@ def test_upgrading_from_the_first_schema_keeps_accounts_answers_and_plans(empty_
     with app.app_context():
         upgrade(revision=FIRST_REVISION)
         with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO \"user\" (id, email, name, password_hash, role, language, active, created_at) "
-                "VALUES (1, 'kept@example.com', 'Kept', 'x', 'manager', 'nl', true, '2026-01-02 03:04:05')"
-            ))
-            conn.execute(sa.text(
-                "INSERT INTO assessment (id, user_id, instrument_name, instrument_version, status, started_at, "
-                "updated_at) VALUES (1, 1, 'sales-manager-competencies', 1, 'in_progress', "
-                "'2026-01-02 03:04:05', '2026-01-02 03:04:05')"
-            ))
-            conn.execute(sa.text(
-                "INSERT INTO answer (assessment_id, statement_id, value, updated_at) "
-                "VALUES (1, 'people-01', 4, '2026-01-02 03:04:05')"
-            ))
-            conn.execute(sa.text(
-                "INSERT INTO plan_goal (assessment_id, area_id, position, goal, created_at) "
-                "VALUES (1, 'coaching', 0, 'Ask first', '2026-01-02 03:04:05')"
-            ))
+            conn.execute(
+                sa.text(
+                    'INSERT INTO "user" (id, email, name, password_hash, role, language, active, created_at) '
+                    "VALUES (1, 'kept@example.com', 'Kept', 'x', 'manager', 'nl', true, '2026-01-02 03:04:05')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO assessment (id, user_id, instrument_name, instrument_version, status, started_at, "
+                    "updated_at) VALUES (1, 1, 'sales-manager-competencies', 1, 'in_progress', "
+                    "'2026-01-02 03:04:05', '2026-01-02 03:04:05')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO answer (assessment_id, statement_id, value, updated_at) "
+                    "VALUES (1, 'people-01', 4, '2026-01-02 03:04:05')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO plan_goal (assessment_id, area_id, position, goal, created_at) "
+                    "VALUES (1, 'coaching', 0, 'Ask first', '2026-01-02 03:04:05')"
+                )
+            )
 
         upgrade()
 
