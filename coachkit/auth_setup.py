@@ -25,9 +25,14 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+        """The session's user, unless deactivated or logged out everywhere since the session began."""
+        ident, _, version = user_id.partition(":")
+        if not ident.isdigit() or not version.isdigit():
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or (user.session_version or 0) != int(version):
+            return None
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():

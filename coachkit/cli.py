@@ -36,11 +36,17 @@ def create_admin(email: str, name: str, password: str) -> None:
     if user is None:
         user = User(email=email, name=name, language="en")
         db.session.add(user)
+    existed = user.id is not None
     user.role = "admin"
     user.active = True
     user.password_hash = passwords.hash_password(password)
+    if existed:
+        user.end_sessions()
     db.session.commit()
-    click.echo(f"Administrator ready: {email}")
+    if existed:
+        click.echo(f"Existing account {email} is now an administrator; its password was replaced.")
+    else:
+        click.echo(f"Administrator ready: {email}")
 
 
 @click.command("demo")

@@ -558,6 +558,8 @@ def read_deal_file(data: bytes, filename: str, *, mapping=None, key="external_id
 def read_deal_upload(data: bytes, filename: str, choose_mapping, *, key="external_id", currency="EUR", lang="en"):
     """Like ``read_deal_file``, with the mapping chosen from the file's headers by ``choose_mapping(headers)``.
 
+    ``key`` may also be a function of the headers.
+
     The file is read again only when the chosen mapping differs from the suggested one.
     """
     from coachkit.crm_import import analyse
@@ -566,9 +568,28 @@ def read_deal_upload(data: bytes, filename: str, choose_mapping, *, key="externa
 
     table = read_table(data, filename)
     mapping = choose_mapping(table.headers)
+    if callable(key):
+        key = key(table.headers)
     if mapping is not None and mapping == suggest_mapping(table.headers):
         mapping = None
     if mapping is not None:
         table = read_table(data, filename, mapping=mapping)
     analysis = analyse(table, mapping, default_currency=currency, lang=lang, key=key)
     return table, analysis
+
+
+def remembered_choice(manager: User, headers: list[str]) -> dict | None:
+    """The mapping and match key of the manager's latest applied import of a file with these headers."""
+    from coachkit.models import ImportUpload
+
+    rows = db.session.execute(
+        sa.select(ImportUpload.headers, ImportUpload.mapping, ImportUpload.match_key)
+        .where(ImportUpload.manager_id == manager.id, ImportUpload.applied_at.is_not(None))
+        .where(ImportUpload.mapping.is_not(None))
+        .order_by(ImportUpload.applied_at.desc())
+        .limit(20)
+    )
+    for saved_headers, mapping, match_key in rows:
+        if saved_headers == list(headers):
+            return {"mapping": mapping, "key": match_key or "external_id"}
+    return None

@@ -25,6 +25,15 @@ def register_error_handlers(app: Flask) -> None:
                     "Your answers are shown again: check them and save once more."
                 )
             )
+        if request.endpoint == "deals.show" and current_user.is_authenticated:
+            from coachkit.deals.routes import render_expired_analysis
+
+            return render_expired_analysis(
+                _(
+                    "This page was open for a long time and its security check expired. "
+                    "Your answers are shown again: check them and save once more."
+                )
+            )
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(400)

@@ -36,8 +36,17 @@ class User(UserMixin, db.Model):
     currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="EUR", server_default="EUR")
     # Raised on every change to the user's deals: cached pipeline summaries keyed on it go stale.
     pipeline_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # Part of the login session's id: raising it (new password, deactivation) ends every session.
+    session_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     assessments: so.WriteOnlyMapped[Assessment] = so.relationship(back_populates="user")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Log this user out everywhere (their session ids stop matching)."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def is_active(self) -> bool:
@@ -257,6 +266,11 @@ class ImportUpload(db.Model):
     data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     applied_at: so.Mapped[datetime | None]
+    # The column choice and match key used when the file was applied; reused for
+    # later files with the same headers.
+    headers: so.Mapped[list | None] = so.mapped_column(sa.JSON)
+    mapping: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    match_key: so.Mapped[str | None] = so.mapped_column(sa.String(40))
 
 
 # ---- trainer sessions

@@ -8,6 +8,7 @@ not at all.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import timedelta
@@ -107,7 +108,9 @@ def _columns(headers: list[str]) -> dict[str, str]:
 
 
 def email_for(name: str, domain: str) -> str:
-    local = re.sub(r"[^a-z0-9]+", ".", name.casefold()).strip(".")
+    """``first.last@domain`` from a name, with accents dropped (José Núñez → jose.nunez)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    local = re.sub(r"[^a-z0-9]+", ".", plain.casefold()).strip(".")
     return f"{local}@{domain.lower()}"
 
 

@@ -70,6 +70,8 @@ def toggle_active(user_id: int):
             flash(_("You cannot deactivate your own account."), "error")
         else:
             user.active = not user.active
+            if not user.active:
+                user.end_sessions()
             db.session.commit()
             if user.active:
                 flash(_("%(name)s can log in again.", name=user.name), "success")

@@ -110,6 +110,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.password_hash = passwords.hash_password(form.password.data)
+        user.end_sessions()
         user.reset_token_hash = None
         user.reset_expires_at = None
         db.session.commit()

@@ -59,6 +59,8 @@ from .status import normalise_status
 from .status import status_from_stage
 
 COMPOSITE_KEY = ("title", "account", "created")
+# The largest deal value the database stores exactly (Numeric(16, 2) leaves room above it).
+MAX_VALUE = Decimal("999999999999.99")
 TEXT_FIELDS = ("external_id", "title", "account", "owner", "stage", "notes")
 DEFAULT_NUMBER_FORMAT = {"nl": amounts.COMMA_DECIMAL, "en": amounts.DOT_DECIMAL}
 
@@ -424,8 +426,13 @@ class _RowReader:
                         )
                     )
                 amount, cell_currency = parsed if parsed is not None else (None, None)
+            if amount is not None and not amount.is_finite():
+                errors.append(self._error(row_number, "value", "value.too_large", row[index]))
+                amount = None
             if amount is not None and amount < 0:
                 errors.append(self._error(row_number, "value", "value.negative", row[index]))
+            elif amount is not None and amount > MAX_VALUE:
+                errors.append(self._error(row_number, "value", "value.too_large", row[index]))
             if cell_currency and currency and cell_currency != currency:
                 errors.append(
                     RowError(

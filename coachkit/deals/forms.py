@@ -17,9 +17,18 @@ from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
+from wtforms.validators import StopValidation
 
 from assessments.deal_instrument import DealInstrument
+from coachkit.crm_import.analysis import MAX_VALUE
 from coachkit.formtools import strip
+
+
+def finite(form, field) -> None:
+    """Refuse Infinity and NaN, which Decimal accepts but no deal is worth."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter an amount from 0 to 999,999,999,999.99."))
+
 
 CURRENCY = Regexp(r"^[A-Z]{3}$", message=_l("Use a three-letter currency code such as EUR."))
 
@@ -45,7 +54,15 @@ class DealForm(FlaskForm):
     title = StringField(_l("Deal"), validators=[DataRequired(), Length(max=255)], filters=[strip])
     account = StringField(_l("Account"), validators=[Optional(), Length(max=255)], filters=[strip])
     rep_id = SelectField(_l("Rep"), coerce=int)
-    value = DecimalField(_l("Value"), places=2, validators=[Optional(), NumberRange(min=0)])
+    value = DecimalField(
+        _l("Value"),
+        places=2,
+        validators=[
+            Optional(),
+            finite,
+            NumberRange(min=0, max=MAX_VALUE, message=_l("Enter an amount from 0 to 999,999,999,999.99.")),
+        ],
+    )
     currency = StringField(_l("Currency"), validators=[DataRequired(), CURRENCY], filters=[upper], default="EUR")
     stage = StringField(_l("Stage"), validators=[Optional(), Length(max=80)], filters=[strip])
     created_on = DateField(_l("Created or engaged on"), validators=[Optional()])

@@ -10,6 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
+from werkzeug.datastructures import MultiDict
 
 from assessments.errors import AnswerError
 from coachkit import deal_services as ds
@@ -18,6 +19,9 @@ from coachkit.access import own_rep
 from coachkit.access import owned
 from coachkit.crm_import import TARGET_FIELDS
 from coachkit.crm_import import CrmImportError
+from coachkit.crm_import import MappingError
+from coachkit.crm_import import read_table
+from coachkit.crm_import import suggest_mapping
 from coachkit.deals import bp
 from coachkit.deals.forms import ArchiveForm
 from coachkit.deals.forms import CloseForm
@@ -34,6 +38,7 @@ from coachkit.deals.views import deal_context
 from coachkit.deals.views import forecast_context
 from coachkit.extensions import db
 from coachkit.i18n import current_language
+from coachkit.i18n import number
 from coachkit.models import Deal
 from coachkit.models import ImportUpload
 from coachkit.models import utcnow
@@ -177,6 +182,10 @@ def show(deal_id: int):
         strangers = [
             k for k in request.form if k.startswith(("a_", "n_")) and k[2:] not in {q.id for q in instrument.questions}
         ]
+        missing = [q.id for q in instrument.questions if answer_field(q.id) not in request.form]
+        if missing and not strangers:
+            flash(_("Answer every question with yes, no or unknown. Nothing was saved."), "error")
+            return render_template("deals/show.html", form=form, **deal_context(deal, lang)), 400
         if strangers or not form.validate():
             flash(_("Some answers were not valid. Nothing was saved."), "error")
             return render_template("deals/show.html", form=form, **deal_context(deal, lang)), 400
@@ -195,6 +204,18 @@ def show(deal_id: int):
         data.update({note_field(k): v for k, v in (latest.notes or {}).items()})
     form = analysis_form(instrument, lang, data=data)
     return render_template("deals/show.html", form=form, **deal_context(deal, lang))
+
+
+def render_expired_analysis(message: str):
+    """Re-show a deal's analysis form with the posted answers after its security check expired."""
+    deal = own_deal(request.view_args["deal_id"])
+    lang = current_language()
+    instrument = ds.instrument_for()
+    known = {answer_field(q.id) for q in instrument.questions} | {note_field(q.id) for q in instrument.questions}
+    posted = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k in known])
+    form = analysis_form(instrument, lang, formdata=posted)
+    flash(message, "warning")
+    return render_template("deals/show.html", form=form, **deal_context(deal, lang)), 400
 
 
 @bp.route("/<int:deal_id>/close", methods=["POST"])
@@ -243,7 +264,8 @@ def upload():
         data = storage.read()
         filename = (storage.filename or "upload")[:255]
         try:
-            ds.read_deal_file(data, filename, currency=current_user.currency, lang=current_language())
+            # Only the file itself is checked here; the columns are chosen on the preview.
+            read_table(data, filename)
         except CrmImportError as exc:
             form.file.errors.append(exc.message(current_language()))
         else:
@@ -282,15 +304,53 @@ def preview(upload_id: int):
     form_data = request.form if request.method == "POST" else request.args
     create_reps = form_data.get("create_reps") in ("1", "on", "y")
     choice, key = _key_from(form_data)
+    remembered: dict = {}
+
+    def choose_mapping(headers):
+        chosen = _mapping_from(form_data, headers)
+        if chosen is None:
+            # A file with the same columns as one imported before gets the same choices.
+            remembered.update(ds.remembered_choice(current_user, headers) or {})
+            chosen = remembered.get("mapping")
+        return chosen
+
+    def choose_key(headers):
+        nonlocal choice
+        if "key" not in form_data and remembered.get("key"):
+            choice, chosen = _key_from({"key": remembered["key"]})
+            return chosen
+        return key
+
     try:
         table, analysis = ds.read_deal_upload(
             upload.data,
             upload.filename,
-            lambda headers: _mapping_from(form_data, headers),
-            key=key,
+            choose_mapping,
+            key=choose_key,
             currency=current_user.currency,
             lang=lang,
         )
+    except MappingError as exc:
+        # The columns that tell deals apart are not chosen yet: show the column choice.
+        table = read_table(upload.data, upload.filename)
+        mapping = _mapping_from(form_data, table.headers) or suggest_mapping(table.headers)
+        return render_template(
+            "deals/preview.html",
+            upload=upload,
+            table=table,
+            analysis=None,
+            plan=None,
+            mapping=mapping,
+            mapping_error=exc.message(lang),
+            rejected=[],
+            others=[],
+            create_reps=create_reps,
+            key_choice=choice,
+            key_choices=KEY_CHOICES,
+            field_labels=FIELD_LABELS,
+            target_fields=TARGET_FIELDS,
+            lang=lang,
+        ), 400
     except CrmImportError as exc:
         flash(exc.message(lang), "error")
         return redirect(url_for("deals.upload"))
@@ -300,20 +360,22 @@ def preview(upload_id: int):
             return redirect(url_for("deals.pipeline"))
         # Marked in the import's own transaction; apply_import plans again and writes nothing unless all rows pass.
         upload.applied_at = utcnow()
+        upload.headers, upload.mapping, upload.match_key = list(table.headers), dict(analysis.mapping), choice
         plan = ds.apply_import(current_user, analysis, create_reps=create_reps, lang=lang)
         if not plan.importable:
             upload.applied_at = None
+            upload.headers = upload.mapping = upload.match_key = None
             flash(_("Nothing was imported: fix the rejected rows first (or change the mapping)."), "error")
         else:
             s = plan.summary()
             flash(
                 _(
-                    "Import complete: %(create)d created, %(update)d updated, %(unchanged)d unchanged, "
-                    "%(reps)d new reps.",
-                    create=s["create"],
-                    update=s["update"],
-                    unchanged=s["unchanged"],
-                    reps=s["new_reps"],
+                    "Import complete: %(create)s created, %(update)s updated, %(unchanged)s unchanged, "
+                    "%(reps)s new reps.",
+                    create=number(s["create"], 0),
+                    update=number(s["update"], 0),
+                    unchanged=number(s["unchanged"], 0),
+                    reps=number(s["new_reps"], 0),
                 ),
                 "success",
             )
@@ -330,6 +392,8 @@ def preview(upload_id: int):
         table=table,
         analysis=analysis,
         plan=plan,
+        mapping=analysis.mapping,
+        mapping_error=None,
         rejected=rejected[:1000],
         others=others,
         create_reps=create_reps,

@@ -130,8 +130,23 @@ def _development_context(assessment: Assessment, lang: str) -> dict:
         "areas": areas,
         "strengths": [titles[a] for a in result.strengths],
         "priorities": [titles[a] for a in result.priorities],
-        "top_items": [statements[s].text.get(lang) for s in result.top_items],
-        "bottom_items": [statements[s].text.get(lang) for s in result.bottom_items],
+        # A reverse-keyed statement describes the less mature behaviour: as a
+        # strength it is something the manager rarely does, as a growth point
+        # something to do less often.
+        "top_items": [
+            {
+                "text": statements[s].text.get(lang),
+                "hint": _("you rarely do this") if statements[s].reverse else _("you often do this"),
+            }
+            for s in result.top_items
+        ],
+        "bottom_items": [
+            {
+                "text": statements[s].text.get(lang),
+                "hint": _("do this less often") if statements[s].reverse else _("do this more often"),
+            }
+            for s in result.bottom_items
+        ],
         "radar_svg": radar,
         "has_previous": previous is not None,
         "plan": plan,

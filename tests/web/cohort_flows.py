@@ -22,7 +22,7 @@ def sign_in(client, user) -> None:
     thirty would spend most of its time there. The login form itself is tested elsewhere.
     """
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 
