@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 import sqlalchemy as sa
 
@@ -15,7 +13,6 @@ from coachkit.models import User
 from coachkit.team_import import email_for
 from tests.conftest import PASSWORD
 from tests.conftest import AuthActions
-from tests.conftest import full_answers
 from tests.web.deal_helpers import csv_bytes
 from tests.web.deal_helpers import deal_rows
 from tests.web.deal_helpers import preview_form
@@ -160,13 +157,3 @@ def test_a_file_with_the_same_columns_gets_the_mapping_chosen_last_time(client, 
     titles = set(db.session.scalars(sa.select(Deal.title)))
     assert titles == {"Vloot", "Scanners"}
     assert all(d.notes is None for d in db.session.scalars(sa.select(Deal)))
-
-
-def test_full_answers_helper_is_valid_for_the_shipped_instrument():
-    from assessments.instruments import get_instrument
-    from assessments.maturity import validate_answers
-
-    validate_answers(
-        get_instrument("sales-manager-competencies"), full_answers(get_instrument("sales-manager-competencies"))
-    )
-    assert date.today()
