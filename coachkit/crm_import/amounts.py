@@ -45,6 +45,9 @@ _GROUP_SPLIT_RE = {mark: re.compile(f"[{re.escape(mark + _GROUP_MARKS)}]") for m
 _PLAIN_RE = re.compile(r"^-?[0-9]+$")
 
 
+_DOT_DECIMAL_CURRENCY_RE = re.compile(r"[$£]|\b(?:USD|GBP)\b", re.IGNORECASE)
+
+
 def classify_number(text: str) -> str | None:
     """What a single cell says about the column's decimal separator.
 
@@ -73,6 +76,10 @@ def classify_number(text: str) -> str | None:
         return own
     if whole in ("", "0") or whole.startswith("0"):
         return own  # 0,125 cannot be a thousands group
+    if sep == "," and _DOT_DECIMAL_CURRENCY_RE.search(text):
+        # "$1,200" is twelve hundred dollars: dollar and pound amounts group
+        # thousands with a comma, whatever the language of the sheet.
+        return DOT_DECIMAL
     return AMBIGUOUS
 
 

@@ -205,3 +205,12 @@ def test_the_date_order_is_decided_by_a_day_above_twelve(values, default, expect
 def test_excel_serial_numbers_are_dates():
     assert from_excel_serial(42795) == date(2017, 3, 1)
     assert from_excel_serial(1) == date(1900, 1, 1)
+
+
+def test_a_dollar_amount_with_a_comma_group_is_read_as_thousands_even_in_a_dutch_sheet():
+    from coachkit.crm_import.amounts import COMMA_DECIMAL
+    from coachkit.crm_import.amounts import DOT_DECIMAL
+    from coachkit.crm_import.amounts import detect_number_format
+
+    assert detect_number_format(["$1,200", "1200"], default=COMMA_DECIMAL) == DOT_DECIMAL
+    assert detect_number_format(["1,200"], default=COMMA_DECIMAL) == COMMA_DECIMAL

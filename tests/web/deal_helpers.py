@@ -145,7 +145,7 @@ def preview_form(html: bytes) -> dict[str, str]:
 def preview_counts(html: bytes) -> dict[str, int]:
     """The dry run's counts as the preview states them."""
     labels = {"new deals": "create", "deals updated": "update", "unchanged": "unchanged", "rows rejected": "rejected"}
-    labels |= {"new deal": "create", "deal updated": "update", "row rejected": "rejected"}
+    labels |= {"new deal": "create", "deal updated": "update", "row rejected": "rejected", "new rep": "new reps"}
     for ul in parse(html).iter("ul"):
         if "counts" in ul.get("class", "").split():
             counts = {}

@@ -191,7 +191,7 @@ def test_a_deal_is_created_and_edited_through_the_forms(client, reps, fixed_toda
     [
         ({"title": ""}, "This field is required."),
         ({"currency": "euro"}, "Use a three-letter currency code such as EUR."),
-        ({"value": "-5"}, "Number must be at least 0."),
+        ({"value": "-5"}, "Enter an amount from 0 to 999,999,999,999.99."),
         ({"rep_id": "999999"}, "Not a valid choice."),
     ],
     ids=["no title", "bad currency", "negative value", "rep from elsewhere"],
