@@ -16,6 +16,7 @@ from flask_login import logout_user
 
 from coachkit import passwords
 from coachkit.auth import bp
+from coachkit.auth.accounts import sign_up
 from coachkit.auth.forms import LanguageForm
 from coachkit.auth.forms import LoginForm
 from coachkit.auth.forms import ResetPasswordForm
@@ -81,21 +82,8 @@ def signup():
     if request.method == "GET":
         form.language.data = current_language()
     if form.validate_on_submit():
-        user = User(
-            email=form.email.data,
-            name=form.name.data,
-            language=form.language.data,
-            role="manager",
-            password_hash=passwords.hash_password(form.password.data),
-        )
-        db.session.add(user)
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:
-            db.session.rollback()
-            form.email.errors.append(_("An account with this email address already exists."))
-        else:
-            login_user(user)
+        user = sign_up(form)
+        if user is not None:
             flash(_("Welcome to CoachKit, %(name)s.", name=user.name), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/signup.html", form=form)

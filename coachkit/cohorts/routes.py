@@ -16,12 +16,11 @@ from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user
 from flask_login import login_required
-from flask_login import login_user
 
 from assessments.errors import AnswerError
 from assessments.instruments import list_instruments
 from coachkit import cohort_services
-from coachkit import passwords
+from coachkit.auth.accounts import sign_up
 from coachkit.auth.forms import SignupForm
 from coachkit.cohorts import bp
 from coachkit.cohorts import exports
@@ -481,22 +480,9 @@ def join_signup(code: str):
         return redirect(url_for("cohorts.join_page", code=cohort.join_code))
     if not form.validate_on_submit():
         return _join_view(cohort, form, 400)
-    user = User(
-        email=form.email.data,
-        name=form.name.data,
-        language=form.language.data,
-        role="manager",
-        password_hash=passwords.hash_password(form.password.data),
-    )
-    db.session.add(user)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # The same email address signed up a moment ago.
-        db.session.rollback()
-        form.email.errors.append(_("An account with this email address already exists."))
+    user = sign_up(form)
+    if user is None:
         return _join_view(cohort, form, 400)
-    login_user(user)
     return _join(cohort, user)
 
 
