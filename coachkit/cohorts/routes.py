@@ -49,7 +49,7 @@ from coachkit.models import User
 # How often the progress board asks for fresh figures (milliseconds).
 POLL_INTERVAL_MS = 3000
 EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8"
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
