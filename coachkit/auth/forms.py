@@ -71,6 +71,11 @@ class SettingsForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class ChangePasswordForm(PasswordFields, FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change password"))
+
+
 class LanguageForm(FlaskForm):
     language = HiddenField(validators=[DataRequired()])
     next = HiddenField()

@@ -17,6 +17,7 @@ from flask_login import logout_user
 from coachkit import passwords
 from coachkit.auth import bp
 from coachkit.auth.accounts import sign_up
+from coachkit.auth.forms import ChangePasswordForm
 from coachkit.auth.forms import LanguageForm
 from coachkit.auth.forms import LoginForm
 from coachkit.auth.forms import ResetPasswordForm
@@ -119,7 +120,27 @@ def settings():
         db.session.commit()
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form)
+    return render_template("auth/settings.html", form=form, password_form=ChangePasswordForm(formdata=None))
+
+
+@bp.route("/password", methods=["POST"])
+@login_required
+def change_password():
+    """Change one's own password; every other session of the account ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not passwords.verify_password(current_user.password_hash, form.current.data):
+            form.current.errors.append(_("This is not your current password."))
+        else:
+            current_user.password_hash = passwords.hash_password(form.password.data)
+            current_user.end_sessions()
+            db.session.commit()
+            # This browser stays logged in under the new session id.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed. Other devices are logged out."), "success")
+            return redirect(url_for("auth.settings"))
+    settings_form = SettingsForm(obj=current_user)
+    return render_template("auth/settings.html", form=settings_form, password_form=form), 400
 
 
 @bp.route("/language", methods=["POST"])

@@ -157,3 +157,24 @@ def test_a_file_with_the_same_columns_gets_the_mapping_chosen_last_time(client, 
     titles = set(db.session.scalars(sa.select(Deal.title)))
     assert titles == {"Vloot", "Scanners"}
     assert all(d.notes is None for d in db.session.scalars(sa.select(Deal)))
+
+
+def test_changing_your_own_password_keeps_you_in_and_logs_out_other_devices(app, client, auth, manager):
+    other_device = app.test_client()
+    AuthActions(other_device).login()
+    auth.login()
+
+    wrong = client.post(
+        "/auth/password", data={"current": "not it", "password": "new secret 99", "password2": "new secret 99"}
+    )
+    assert wrong.status_code == 400 and "not your current password" in wrong.get_data(as_text=True)
+    done = client.post(
+        "/auth/password", data={"current": PASSWORD, "password": "new secret 99", "password2": "new secret 99"}
+    )
+
+    assert done.status_code == 302
+    assert client.get("/auth/settings").status_code == 200
+    assert other_device.get("/auth/settings").status_code == 302
+    AuthActions(client).logout()
+    assert AuthActions(client).login(password="new secret 99").status_code == 302
+    assert client.get("/auth/settings").status_code == 200
