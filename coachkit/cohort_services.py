@@ -222,29 +222,23 @@ def _active_rows(cohort: Cohort):
     return sorted(rows, key=lambda row: (row[1].name.casefold(), row[1].id))
 
 
-def _answered(assessment_ids: list[int]) -> dict[int, dict[str, int]]:
-    found: dict[int, dict[str, int]] = {i: {} for i in assessment_ids}
-    if assessment_ids:
-        table = Answer.__table__
-        query = sa.select(table.c.assessment_id, table.c.statement_id, table.c.value).where(
-            table.c.assessment_id.in_(assessment_ids)
-        )
+def _values_by_owner(table: sa.Table, owner: sa.Column, owner_ids: list[int]) -> dict[int, dict[str, int]]:
+    """``{owner id: {statement id: value}}`` for answer-like rows (self answers or observer ratings)."""
+    found: dict[int, dict[str, int]] = {i: {} for i in owner_ids}
+    if owner_ids:
+        query = sa.select(owner, table.c.statement_id, table.c.value).where(owner.in_(owner_ids))
         # A Core query on the session's connection: half the time of an ORM query for 10,000 rows.
-        for assessment_id, statement_id, value in db.session.connection().execute(query):
-            found[assessment_id][statement_id] = value
+        for owner_id, statement_id, value in db.session.connection().execute(query):
+            found[owner_id][statement_id] = value
     return found
+
+
+def _answered(assessment_ids: list[int]) -> dict[int, dict[str, int]]:
+    return _values_by_owner(Answer.__table__, Answer.__table__.c.assessment_id, assessment_ids)
 
 
 def _observed(member_ids: list[int]) -> dict[int, dict[str, int]]:
-    found: dict[int, dict[str, int]] = {i: {} for i in member_ids}
-    if member_ids:
-        table = ObserverAnswer.__table__
-        query = sa.select(table.c.member_id, table.c.statement_id, table.c.value).where(
-            table.c.member_id.in_(member_ids)
-        )
-        for member_id, statement_id, value in db.session.connection().execute(query):
-            found[member_id][statement_id] = value
-    return found
+    return _values_by_owner(ObserverAnswer.__table__, ObserverAnswer.__table__.c.member_id, member_ids)
 
 
 def first_open_page(instrument: Instrument, answered) -> int | None:

@@ -179,9 +179,8 @@ def show(deal_id: int):
     latest = ds.latest_analysis(deal)
     if request.method == "POST":
         form = analysis_form(instrument, lang, formdata=request.form)
-        strangers = [
-            k for k in request.form if k.startswith(("a_", "n_")) and k[2:] not in {q.id for q in instrument.questions}
-        ]
+        question_ids = {q.id for q in instrument.questions}
+        strangers = [k for k in request.form if k.startswith(("a_", "n_")) and k[2:] not in question_ids]
         missing = [q.id for q in instrument.questions if answer_field(q.id) not in request.form]
         if missing and not strangers:
             flash(_("Answer every question with yes, no or unknown. Nothing was saved."), "error")
